@@ -1,0 +1,1 @@
+"""HTTP plumbing: the request context, body parsing, the API endpoint, middleware, responses."""

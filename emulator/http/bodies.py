@@ -1,0 +1,101 @@
+"""Reading and parsing request bodies, with the size limit and content-type negotiation."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qsl
+
+import orjson
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+
+from emulator.errors import BadRequest, ErrorItem, PayloadTooLarge, UnsupportedMediaType
+from emulator.spec.index import Operation
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The raw body, refusing more than ``limit`` bytes before reading it all."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"The request body is larger than the limit of {limit} bytes.")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"The request body is larger than the limit of {limit} bytes.")
+        chunks.append(chunk)
+    body = b"".join(chunks)
+    request._body = body  # noqa: SLF001 - lets request.form() parse what we already read
+    return body
+
+
+def _media_type(request: Request) -> str | None:
+    raw = request.headers.get("content-type")
+    if not raw:
+        return None
+    return raw.split(";", 1)[0].strip().lower() or None
+
+
+def _accepts(declared: str, actual: str) -> bool:
+    if declared == actual or declared == "*/*":
+        return True
+    if declared.endswith("/*"):
+        return actual.startswith(declared[:-1])
+    return False
+
+
+def negotiate(operation: Operation, media_type: str | None) -> str | None:
+    """The declared media type this request's body is sent as, or 415."""
+    if operation.request_body is None:
+        return media_type
+    declared = list(operation.request_body.content)
+    if media_type is None:
+        # No Content-Type: treat as JSON when the operation takes JSON (curl -d without -H).
+        return next((d for d in declared if "json" in d), declared[0] if declared else None)
+    for d in declared:
+        if _accepts(d, media_type):
+            return d
+    if media_type.endswith("+json") or media_type == "text/json":
+        json_declared = next((d for d in declared if "json" in d), None)
+        if json_declared:
+            return json_declared
+    raise UnsupportedMediaType(
+        f"Content-Type {media_type!r} is not supported here; use one of: {', '.join(declared)}"
+    )
+
+
+async def parse_body(request: Request, operation: Operation, raw: bytes) -> tuple[str | None, Any]:
+    """(declared media type, parsed body). JSON → value, forms → dict, anything else → bytes."""
+    actual = _media_type(request)
+    if not raw:
+        return (negotiate(operation, actual) if operation.request_body else actual), None
+    declared = negotiate(operation, actual)
+    kind = declared or actual or ""
+    if "json" in kind:
+        try:
+            return declared, orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            raise BadRequest(
+                "The request body is not valid JSON.",
+                items=[ErrorItem(f"The request body is not valid JSON: {exc.msg} (at byte {exc.pos})", pointer="")],
+            ) from exc
+    if kind == "application/x-www-form-urlencoded":
+        form: dict[str, Any] = {}
+        for key, value in parse_qsl(raw.decode("utf-8", errors="replace"), keep_blank_values=True):
+            if key in form:
+                prior = form[key]
+                form[key] = [*prior, value] if isinstance(prior, list) else [prior, value]
+            else:
+                form[key] = value
+        return declared, form
+    if kind.startswith("multipart/"):
+        try:
+            parsed = await request.form(max_files=16, max_fields=256)
+        except Exception as exc:  # noqa: BLE001 - the multipart parser raises several types
+            raise BadRequest(f"The multipart body could not be parsed: {exc}") from exc
+        out: dict[str, Any] = {}
+        for key, value in parsed.multi_items():
+            out[key] = value if isinstance(value, UploadFile) else str(value)
+        return declared, out
+    return declared, raw

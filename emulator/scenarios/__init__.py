@@ -1,0 +1,1 @@
+"""Time, randomness and scripted behaviour: what makes the emulator deterministic."""

@@ -1,0 +1,1 @@
+"""The loaded OpenAPI document: loading, indexing, validating requests, synthesizing responses."""

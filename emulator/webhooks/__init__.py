@@ -1,0 +1,1 @@
+"""Signed webhook delivery: keys, event envelopes, the dispatcher and its delivery log."""
