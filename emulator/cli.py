@@ -45,7 +45,45 @@ def build_parser() -> argparse.ArgumentParser:
     _serve_parser(sub)
     keygen = sub.add_parser("keygen", help="print a new base64 Ed25519 seed and its public key")
     keygen.add_argument("--quiet", action="store_true", help="print only the seed")
+    _derive_spec_parser(sub)
     return parser
+
+
+def _derive_spec_parser(sub: Any) -> None:
+    p = sub.add_parser("derive-spec", help="derive the embedded OpenAPI document from a published Telnyx document")
+    p.add_argument("--from", dest="source", type=Path, required=True, help="published Telnyx OpenAPI document (YAML or JSON)")
+    p.add_argument("--out", type=Path, help="where to write the derived JSON (default: only report)")
+    p.add_argument("--report", action="store_true", help="print every correction applied")
+    p.add_argument("--check", action="store_true", help="write nothing; exit 1 if --out differs from the derived document")
+
+
+def derive_spec(args: argparse.Namespace) -> int:
+    from emulator.spec.derive import DeriveError, derive_file
+    from emulator.spec.loader import SpecLoadError
+
+    if args.check and args.out is None:
+        print("telnyx-emulator: --check needs --out (the file to compare)", file=sys.stderr)
+        return 2
+    try:
+        derived = derive_file(args.source, None if args.check else args.out)
+    except (SpecLoadError, DeriveError, OSError) as exc:
+        print(f"telnyx-emulator: cannot derive: {exc}", file=sys.stderr)
+        return 2
+    paths = derived.document["paths"]
+    count = sum(1 for item in paths.values() for key in item if key != "parameters")
+    print(f"{count} operations, {len(derived.document.get('webhooks') or {})} webhooks, {len(derived.corrections)} corrections")
+    if args.report:
+        for correction in derived.corrections:
+            print(f"  correction {correction}")
+    if args.check:
+        current = args.out.read_bytes() if args.out and args.out.is_file() else b""
+        if current != derived.to_bytes():
+            print(f"{args.out} is stale: run without --check to rewrite it", file=sys.stderr)
+            return 1
+        print(f"{args.out} is up to date")
+    elif args.out:
+        print(f"wrote {args.out} ({args.out.stat().st_size} bytes)")
+    return 0
 
 
 def settings_from_args(args: argparse.Namespace) -> Any:
@@ -120,6 +158,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "keygen":
         return keygen(args)
+    if args.command == "derive-spec":
+        return derive_spec(args)
     return serve(args)
 
 
