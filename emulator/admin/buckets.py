@@ -1,0 +1,96 @@
+"""Control API for bucket files: upload raw bytes for an API key, read them back, list, delete.
+
+``PUT /_emulator/buckets/{bucket}/{filename}?api_key=K`` with the file as the raw body (its
+``Content-Type`` is kept) is how tests seed documents for ``/ai/summarize``, similarity search
+and ``file_url`` transcription. The same URL is a valid ``file_url`` for that API key.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from emulator.admin.core import admin_endpoint, emulator_of
+from emulator.errors import BadRequest, NotFound, PayloadTooLarge
+from emulator.http.responses import JSONResponse
+from emulator.store.buckets import BucketStore
+
+
+def _store(request: Request) -> BucketStore:
+    emulator = emulator_of(request)
+    api_key = request.query_params.get("api_key") or request.headers.get("x-api-key")
+    if not api_key:
+        raise BadRequest("Name the tenant: ?api_key=<the API key the files belong to>.")
+    return emulator.state.tenant(api_key).store(BucketStore)
+
+
+def _names(request: Request) -> tuple[str, str]:
+    bucket, filename = request.path_params["bucket"], request.path_params["filename"]
+    if not bucket or not filename or ".." in filename.split("/"):
+        raise BadRequest("bucket and filename must be non-empty and filename must not contain '..'.")
+    return bucket, filename
+
+
+@admin_endpoint
+async def put_file(request: Request) -> Response:
+    store = _store(request)
+    bucket, filename = _names(request)
+    limit = emulator_of(request).settings.max_body_bytes
+    data = await request.body()
+    if len(data) > limit:
+        raise PayloadTooLarge(f"The file is larger than the limit of {limit} bytes.")
+    content_type = request.headers.get("content-type", "application/octet-stream")
+    obj = store.put(bucket, filename, data, content_type, at=emulator_of(request).state.clock.now())
+    url = f"{str(request.base_url).rstrip('/')}/_emulator/buckets/{bucket}/{filename}"
+    return JSONResponse({"bucket": bucket, "filename": filename, "size": obj.size, "content_type": obj.content_type, "url": url}, status_code=201)
+
+
+@admin_endpoint
+async def get_file(request: Request) -> Response:
+    bucket, filename = _names(request)
+    obj = _store(request).get(bucket, filename)
+    if obj is None:
+        raise NotFound(f"No file {filename!r} in bucket {bucket!r} for this API key.")
+    return Response(obj.data, media_type=obj.content_type)
+
+
+@admin_endpoint
+async def delete_file(request: Request) -> Response:
+    bucket, filename = _names(request)
+    if not _store(request).delete(bucket, filename):
+        raise NotFound(f"No file {filename!r} in bucket {bucket!r} for this API key.")
+    return Response(status_code=204)
+
+
+@admin_endpoint
+async def list_files(request: Request) -> Response:
+    rows = [
+        {"bucket": b, "filename": f, "size": o.size, "content_type": o.content_type}
+        for b, f, o in _store(request).list(request.query_params.get("bucket"))
+    ]
+    return JSONResponse({"data": rows, "meta": {"total": len(rows)}})
+
+
+_KEY = {"name": "api_key", "in": "query", "required": True, "schema": {"type": "string"}}
+_FILE = {"parameters": [_KEY, {"name": "bucket", "in": "path", "required": True, "schema": {"type": "string"}},
+                        {"name": "filename", "in": "path", "required": True, "schema": {"type": "string"}}]}
+
+OPENAPI_PATHS: dict[str, Any] = {
+    "/_emulator/buckets": {"get": {"operationId": "listBucketFiles", "summary": "Files uploaded for an API key", "parameters": [_KEY], "responses": {"200": {"description": "files"}}}},
+    "/_emulator/buckets/{bucket}/{filename}": {
+        "put": {"operationId": "putBucketFile", "summary": "Upload a file (raw body) into an API key's bucket", **_FILE,
+                "requestBody": {"content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}}, "responses": {"201": {"description": "stored"}}},
+        "get": {"operationId": "getBucketFile", "summary": "The file's bytes", **_FILE, "responses": {"200": {"description": "bytes"}, "404": {"description": "absent"}}},
+        "delete": {"operationId": "deleteBucketFile", "summary": "Delete a file", **_FILE, "responses": {"204": {"description": "deleted"}, "404": {"description": "absent"}}},
+    },
+}
+
+routes = [
+    Route("/_emulator/buckets", list_files, methods=["GET"]),
+    Route("/_emulator/buckets/{bucket}/{filename:path}", put_file, methods=["PUT"]),
+    Route("/_emulator/buckets/{bucket}/{filename:path}", get_file, methods=["GET"]),
+    Route("/_emulator/buckets/{bucket}/{filename:path}", delete_file, methods=["DELETE"]),
+]
