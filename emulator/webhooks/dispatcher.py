@@ -1,0 +1,370 @@
+"""The webhook dispatcher: queues events and delivers them, signed, retried and logged.
+
+``emit`` only records the event and queues it; delivery happens in asyncio tasks on the app's
+loop with one shared ``httpx.AsyncClient``, so handlers never wait on a user's receiver and the
+API stays responsive while receivers are slow or down. Events sharing an ``ordering_key`` (a call)
+go through one *lane* — a FIFO worked by a single task — so event N+1 is not sent before event N
+has finished all its attempts, while different keys (and key-less events) run in parallel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import random
+from collections import deque
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from emulator.scenarios.ids import IdFactory
+from emulator.webhooks.envelope import Delivery, Event, FormRequest
+from emulator.webhooks.log import DeliveryLog
+from emulator.webhooks.sender import Sender
+
+if TYPE_CHECKING:
+    from emulator.runtime import Emulator
+    from emulator.store.state import EmulatorState
+
+log = logging.getLogger("emulator.webhooks")
+
+SHUFFLE_WINDOW = 4
+"""Largest group of queued same-key events the "shuffle" disorder mode reorders at once."""
+
+
+@dataclass
+class _Job:
+    """One delivery round of an event (the original emit, or a replay)."""
+
+    event: Event
+    deliveries: list[Delivery]
+    duplicate: bool = False  # "duplicate" disorder mode: send each successful delivery twice
+
+
+class WebhookDispatcher:
+    """Installed as ``emulator.services["webhooks"]``; the lifespan calls ``start``/``stop``.
+
+    Works without the lifespan too (in-process ASGI tests): the first ``emit`` inside a running
+    loop binds the dispatcher to that loop and creates the HTTP client lazily.
+    """
+
+    def __init__(self, emulator: Emulator) -> None:
+        self.emulator = emulator
+        self.settings = emulator.settings
+        self.state: EmulatorState = emulator.state
+        self.log = DeliveryLog(self.settings.webhook_log_limit)
+        self._seq = itertools.count(1)
+        self._ids: dict[str, IdFactory] = {}
+        self._rng = random.Random(f"{self.settings.seed}:webhook-disorder")
+        self._lanes: dict[str, deque[_Job]] = {}
+        self._active_lanes: set[str] = set()
+        self._backlog: list[_Job] = []  # emitted while no loop was running
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._outstanding = 0
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._idle: asyncio.Event | None = None
+        self._sender: Sender | None = None
+        self.state.on_reset(self._on_reset)
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self._bind(asyncio.get_running_loop())
+
+    async def stop(self) -> None:
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._tasks.clear()
+        if self._sender is not None:
+            await self._sender.aclose()
+
+    async def drain(self, timeout: float = 5.0) -> None:
+        """Wait until every queued delivery (all attempts, failover, duplicates) has finished.
+        Raises ``TimeoutError`` if that takes longer than ``timeout`` seconds. Works from any
+        loop: if the app's loop runs in another thread (TestClient), the wait happens there."""
+        owner = self._foreign_loop()
+        if owner is not None:
+            await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(self._wait_idle(timeout), owner))
+            return
+        self._bind(asyncio.get_running_loop())
+        await self._wait_idle(timeout)
+
+    def drain_sync(self, timeout: float = 5.0) -> None:
+        """``drain`` for synchronous tests, e.g. while ``with TestClient(app)`` runs the app's
+        loop in its portal thread. Not callable from inside the app's own loop."""
+        owner = self._foreign_loop()
+        if owner is not None:
+            asyncio.run_coroutine_threadsafe(self._wait_idle(timeout), owner).result(timeout + 1.0)
+            return
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            asyncio.run(self.drain(timeout))  # no loop anywhere: deliver the backlog in a fresh one
+            return
+        raise RuntimeError("drain_sync() would block the event loop; use 'await drain()'")
+
+    async def _wait_idle(self, timeout: float) -> None:
+        assert self._idle is not None
+        if self._outstanding:
+            await asyncio.wait_for(self._idle.wait(), timeout)
+
+    def _foreign_loop(self) -> asyncio.AbstractEventLoop | None:
+        """The bound loop when it is alive and is not the caller's (i.e. runs in another thread)."""
+        bound = self._loop
+        try:
+            current: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            current = None
+        if bound is not None and bound is not current and bound.is_running() and not bound.is_closed():
+            return bound
+        return None
+
+    # -- emitting ----------------------------------------------------------------------------
+
+    def emit(
+        self,
+        *,
+        tenant: str,
+        event_type: str,
+        payload: dict[str, Any],
+        urls: list[str] | None = None,
+        failover_url: str | None = None,
+        ordering_key: str | None = None,
+        record_type: str = "event",
+        occurred_at: str | None = None,
+    ) -> Event:
+        """Record a JSON event and queue its delivery to ``urls`` (default: ``settings.webhook_url``).
+        With no URL at all the event is still logged, with status ``no_url``."""
+        event = self._new_event(
+            tenant=tenant,
+            event_type=event_type,
+            payload=payload,
+            urls=self._targets(urls),
+            failover_url=failover_url or None,
+            ordering_key=ordering_key,
+            record_type=record_type,
+            occurred_at=occurred_at,
+        )
+        event.freeze()
+        return self._submit(event)
+
+    def emit_form(
+        self,
+        *,
+        tenant: str,
+        url: str,
+        method: str,
+        fields: dict[str, str],
+        ordering_key: str | None = None,
+        kind: str = "texml",
+        event_type: str | None = None,
+        failover_url: str | None = None,
+    ) -> Event:
+        """A TeXML-style status callback: form-encoded POST body (or GET query string), signed
+        with the same headers as JSON webhooks (for GET the signature covers the query string)."""
+        verb = method.upper()
+        if verb not in ("GET", "POST"):
+            raise ValueError(f"callback method must be GET or POST, not {method!r}")
+        form_fields = {str(k): "" if v is None else str(v) for k, v in fields.items()}
+        event = self._new_event(
+            tenant=tenant,
+            event_type=event_type or f"{kind}.callback",
+            payload=dict(form_fields),
+            urls=[url] if url else [],
+            failover_url=failover_url or None,
+            ordering_key=ordering_key,
+            record_type=kind,
+            occurred_at=None,
+        )
+        event.kind = kind
+        event.form = FormRequest("GET" if verb == "GET" else "POST", form_fields)
+        return self._submit(event)
+
+    def replay(self, event_id: str, *, url: str | None = None) -> Event:
+        """Deliver a logged event again (same id and data) as a new round; ``url`` overrides
+        the event's targets. Raises ``LookupError`` (unknown id) or ``ValueError`` (no URL)."""
+        event = self.log.get(event_id)
+        if event is None:
+            raise LookupError(event_id)
+        targets = [url] if url else (event.urls or self._targets(None))
+        if not targets:
+            raise ValueError("the event has no URL and no default webhook_url is configured")
+        if not event.urls:
+            event.urls = list(targets)
+        failover = None if url else event.failover_url
+        round_ = event.round + 1
+        deliveries = [Delivery(u, failover, round=round_) for u in targets]
+        event.deliveries.extend(deliveries)
+        self._enqueue(_Job(event, deliveries))
+        return event
+
+    def events(
+        self, *, tenant: str | None = None, ordering_key: str | None = None, event_type: str | None = None
+    ) -> list[Event]:
+        """Logged events, oldest first."""
+        return self.log.select(tenant=tenant, ordering_key=ordering_key, event_type=event_type)
+
+    def pending(self) -> int:
+        """Delivery rounds queued or in flight."""
+        return self._outstanding
+
+    # -- internals: queueing -----------------------------------------------------------------
+
+    def _targets(self, urls: list[str] | None) -> list[str]:
+        chosen = [u for u in (urls or []) if u]
+        if not chosen and self.settings.webhook_url:
+            chosen = [self.settings.webhook_url]
+        return list(dict.fromkeys(chosen))  # each URL once, in the given order
+
+    def _new_event(self, *, tenant: str, urls: list[str], failover_url: str | None, **fields: Any) -> Event:
+        ids = self._ids.get(tenant)
+        if ids is None:
+            # Own id stream per tenant: emitting webhooks must not shift the ids of resources.
+            ids = self._ids[tenant] = IdFactory(self.settings.seed, f"webhooks:{tenant}")
+        occurred_at = fields.pop("occurred_at") or self.state.clock.iso()
+        return Event(
+            id=ids.uuid(),
+            seq=next(self._seq),
+            tenant=tenant,
+            urls=urls,
+            failover_url=failover_url,
+            occurred_at=occurred_at,
+            deliveries=[Delivery(u, failover_url) for u in urls],
+            **fields,
+        )
+
+    def _submit(self, event: Event) -> Event:
+        self.log.add(event)
+        if event.deliveries:
+            duplicate = self.settings.webhook_disorder == "duplicate" and self._rng.random() < self.settings.webhook_disorder_rate
+            self._enqueue(_Job(event, event.deliveries, duplicate=duplicate))
+        return event
+
+    def _enqueue(self, job: _Job) -> None:
+        owner = self._foreign_loop()
+        if owner is not None:  # emitted from another thread: hand the job to the app's loop
+            owner.call_soon_threadsafe(self._enqueue_bound, job)
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self._outstanding += 1
+            self._backlog.append(job)  # picked up by start()/drain()/the next emit in a loop
+            return
+        self._bind(loop)
+        self._enqueue_bound(job)
+
+    def _enqueue_bound(self, job: _Job) -> None:
+        self._outstanding += 1
+        self._schedule(job)
+
+    def _schedule(self, job: _Job) -> None:
+        assert self._idle is not None
+        self._idle.clear()
+        key = job.event.ordering_key
+        if key is None:
+            self._spawn(self._run_jobs([job]))
+            return
+        lane_key = f"{job.event.tenant}\x00{key}"
+        self._lanes.setdefault(lane_key, deque()).append(job)
+        if lane_key not in self._active_lanes:
+            self._active_lanes.add(lane_key)
+            self._spawn(self._run_lane(lane_key))
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _bind(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Attach to the running loop (once; again only if the old loop has stopped and the app
+        moved to a new one, as Starlette's TestClient does without ``with``): fresh primitives,
+        re-queued lanes. Callers route work to a still-running loop instead (``_foreign_loop``)."""
+        if self._loop is loop:
+            if self._backlog:
+                backlog, self._backlog = self._backlog, []
+                for job in backlog:
+                    self._schedule(job)
+            return
+        self._loop = loop
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._sender = Sender(self.settings, self.state)  # its client belongs to this loop
+        self._tasks = set()
+        queued = [job for lane in self._lanes.values() for job in lane] + self._backlog
+        self._lanes.clear()
+        self._active_lanes.clear()
+        self._backlog = []
+        self._outstanding = len(queued)
+        for job in queued:
+            self._schedule(job)
+
+    async def _run_lane(self, lane_key: str) -> None:
+        lane = self._lanes[lane_key]
+        try:
+            while lane:
+                batch = [lane.popleft()]
+                if self.settings.webhook_disorder == "shuffle":
+                    await asyncio.sleep(0)  # let events emitted in the same tick join the window
+                    while lane and len(batch) < SHUFFLE_WINDOW:
+                        batch.append(lane.popleft())
+                    self._rng.shuffle(batch)
+                await self._run_jobs(batch)
+        finally:
+            self._active_lanes.discard(lane_key)
+            if not lane and self._lanes.get(lane_key) is lane:
+                del self._lanes[lane_key]
+
+    async def _run_jobs(self, jobs: list[_Job]) -> None:
+        for job in jobs:
+            try:
+                if job.event in self.log:  # else dropped by a reset/clear while queued
+                    await asyncio.gather(*(self._deliver(job.event, d, job.duplicate) for d in job.deliveries))
+            except Exception:  # a bug must not kill the lane: log it, fail the round, go on
+                log.exception("webhook delivery of event %s crashed", job.event.id)
+            finally:
+                for d in job.deliveries:
+                    if d.state == "pending":
+                        d.state = "failed"
+                self._outstanding -= 1
+                if self._outstanding <= 0 and self._idle is not None:
+                    self._outstanding = 0
+                    self._idle.set()
+
+    # -- internals: HTTP ---------------------------------------------------------------------
+
+    async def _deliver(self, event: Event, delivery: Delivery, duplicate: bool) -> None:
+        """Up to ``webhook_attempts`` tries at the URL with exponential backoff, then the same at
+        the failover URL. ``meta.attempt`` counts across both (1, 2, 3, then 4, 5, 6 ...)."""
+        legs = [(delivery.url, False)]
+        if delivery.failover_url and delivery.failover_url != delivery.url:
+            legs.append((delivery.failover_url, True))
+        attempts = max(1, self.settings.webhook_attempts)
+        sender = self._sender
+        assert sender is not None
+        number = 0
+        for url, failover in legs:
+            for i in range(attempts):
+                if i:
+                    await asyncio.sleep(self.settings.webhook_backoff * (2 ** (i - 1)))
+                number += 1
+                attempt = await sender.send(event, url, number, failover)
+                delivery.attempts.append(attempt)
+                if attempt.ok:
+                    delivery.state = "delivered"
+                    delivery.delivered_to = url
+                    if duplicate:
+                        delivery.attempts.append(await sender.send(event, url, number, failover, duplicate=True))
+                    return
+        delivery.state = "failed"
+
+    # -- reset ---------------------------------------------------------------------------------
+
+    def _on_reset(self, state: EmulatorState, api_key: str | None) -> None:
+        self.log.clear(api_key)
+        if api_key is None:
+            self._ids.clear()
+        else:
+            self._ids.pop(api_key, None)

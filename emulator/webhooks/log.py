@@ -1,0 +1,80 @@
+"""The delivery log: every emitted event with its attempts, in emit order, per emulator instance.
+
+Kept by the dispatcher (not in a tenant store) because deliveries outlive the request that emitted
+them; the tenant is recorded on each event so a tenant reset drops just that tenant's entries.
+Bounded: beyond ``limit`` events the oldest *finished* ones are evicted, so a long-running
+emulator under load does not grow without end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from emulator.webhooks.envelope import Event
+
+_CALL_FIELDS = ("call_control_id", "call_leg_id", "call_session_id", "CallSid", "CallSidLegacy")
+
+
+class DeliveryLog:
+    def __init__(self, limit: int = 10_000) -> None:
+        self.limit = max(1, limit)
+        self._events: dict[str, Event] = {}  # insertion order = emit order
+
+    def __len__(self) -> int:
+        return len(self._events)
+
+    def __iter__(self) -> Iterator[Event]:
+        return iter(list(self._events.values()))
+
+    def __contains__(self, event: Event) -> bool:
+        return self._events.get(event.id) is event
+
+    def add(self, event: Event) -> None:
+        self._events[event.id] = event
+        if len(self._events) > self.limit:
+            self._evict()
+
+    def get(self, event_id: str) -> Event | None:
+        return self._events.get(event_id)
+
+    def clear(self, tenant: str | None = None) -> int:
+        if tenant is None:
+            n = len(self._events)
+            self._events.clear()
+            return n
+        doomed = [eid for eid, ev in self._events.items() if ev.tenant == tenant]
+        for eid in doomed:
+            del self._events[eid]
+        return len(doomed)
+
+    def select(
+        self,
+        *,
+        tenant: str | None = None,
+        ordering_key: str | None = None,
+        event_type: str | None = None,
+        status: str | None = None,
+        call: str | None = None,
+    ) -> list[Event]:
+        """Matching events, oldest first. ``call`` matches the ordering key or any call id in
+        the payload (control id, leg id, session id, TeXML CallSid)."""
+        out = []
+        for ev in list(self._events.values()):  # a snapshot: emit may run in another thread
+            if tenant is not None and ev.tenant != tenant:
+                continue
+            if ordering_key is not None and ev.ordering_key != ordering_key:
+                continue
+            if event_type is not None and ev.event_type != event_type:
+                continue
+            if call is not None and ev.ordering_key != call and not any(ev.payload.get(f) == call for f in _CALL_FIELDS):
+                continue
+            if status is not None and ev.status != status:
+                continue
+            out.append(ev)
+        return out
+
+    def _evict(self) -> None:
+        # Evict down to 90% of the limit at once, so the scan runs once per many adds.
+        excess = len(self._events) - int(self.limit * 0.9)
+        for eid in [eid for eid, ev in self._events.items() if ev.status != "pending"][:excess]:
+            del self._events[eid]
