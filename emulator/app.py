@@ -15,6 +15,7 @@ from emulator.http.dispatch import api_endpoint
 from emulator.http.middleware import RequestIdMiddleware
 from emulator.resources import handler_modules
 from emulator.resources.registry import collect
+from emulator.scenarios.middleware import ScenarioMiddleware
 from emulator.runtime import Emulator
 from emulator.settings import Settings
 from emulator.spec.index import OperationIndex
@@ -78,7 +79,11 @@ def create_app(settings: Settings | None = None, *, doc: SpecDocument | None = N
 
     app = Starlette(
         routes=[*admin_routes(), Route("/{path:path}", api_endpoint, methods=_METHODS)],
-        middleware=[Middleware(RequestIdMiddleware, log_requests=settings.access_log)],
+        middleware=[
+            # Outermost of ours: drops connections for transport faults, fills the journal.
+            Middleware(ScenarioMiddleware, emulator=emulator),
+            Middleware(RequestIdMiddleware, log_requests=settings.access_log),
+        ],
         lifespan=lifespan,
     )
     app.router.redirect_slashes = False

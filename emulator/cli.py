@@ -35,6 +35,17 @@ def _add_serve_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, help="seed for ids, fake data and replies (default 0)")
     p.add_argument("--max-body-bytes", type=int, help="request body limit (default 10 MB)")
     p.add_argument("--webhook-url", help="default webhook URL for events with no other URL")
+    # scenarios and state control (emulator/scenarios/, emulator/store/)
+    p.add_argument("--clock-start", help="start the emulator clock here (ISO 8601 or Unix seconds)")
+    p.add_argument("--clock-frozen", action="store_true", default=None, help="freeze the emulator clock")
+    p.add_argument("--latency", action="store_true", default=None, help="simulate latency per x-latency-category")
+    p.add_argument("--latency-scale", type=float, help="multiply simulated latency (default 1.0)")
+    p.add_argument("--rate-limit", action="store_true", default=None, help="enforce per-key rate limits (429)")
+    p.add_argument("--rate-limit-rps", type=float, help="requests per second per key (default 20)")
+    p.add_argument("--rate-limit-burst", type=int, help="burst size per key (default 40)")
+    p.add_argument("--dial-cps", type=float, help="outbound dials per second per key (default 1)")
+    p.add_argument("--journal-size", type=int, help="requests kept by GET /_emulator/journal (default 1000)")
+    p.add_argument("--persist", action="store_true", default=None, help="keep state across restarts (SQLite in --state-dir)")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -43,6 +43,9 @@ def authenticate(request: Request, emulator: Emulator) -> str:
 async def build_context(request: Request, emulator: Emulator, operation: Operation, path_params: dict[str, str]) -> RequestContext:
     api_key = authenticate(request, emulator)
     raw = await read_body(request, emulator.settings.max_body_bytes)
+    scenarios = emulator.services.get("scenarios")
+    if scenarios is not None:  # fault rules, rate limits, latency (emulator/scenarios/hooks.py)
+        await scenarios.before_handler(request, operation, path_params, api_key, raw)
     media_type, body = await parse_body(request, operation, raw)
     validated = emulator.validator.validate(
         operation,
@@ -87,8 +90,8 @@ async def api_endpoint(request: Request) -> Response:
     try:
         operation, path_params = emulator.index.match(request.method, request.url.path)
         style = operation.style
-        ctx = await build_context(request, emulator, operation, path_params)
         request.state.operation_id = operation.operation_id
+        ctx = await build_context(request, emulator, operation, path_params)
         handler = emulator.handlers.get(operation.operation_id)
         if handler is None:
             generic = emulator.services.get("generic")

@@ -30,6 +30,11 @@ class Clock:
             return self._frozen_at
         return time.time() + self._offset
 
+    @property
+    def frozen(self) -> bool:
+        """True while time stands still (only ``advance``/``set`` move it)."""
+        return self._frozen_at is not None
+
     def now_dt(self) -> datetime:
         return datetime.fromtimestamp(self.now(), tz=UTC)
 

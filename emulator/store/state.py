@@ -58,12 +58,19 @@ class EmulatorState:
         self.scheduler = Scheduler(self.clock)
         self.tenants: dict[str, TenantState] = {}
         self._reset_hooks: list[Callable[[EmulatorState, str | None], None]] = []
+        self._tenant_hooks: list[Callable[[TenantState], None]] = []
 
     def tenant(self, api_key: str) -> TenantState:
         found = self.tenants.get(api_key)
         if found is None:
             found = self.tenants[api_key] = TenantState(api_key, self.settings.seed)
+            for hook in self._tenant_hooks:
+                hook(found)
         return found
+
+    def on_tenant_created(self, hook: Callable[[TenantState], None]) -> None:
+        """Register work for each new tenant on its first use (e.g. seeding fixtures)."""
+        self._tenant_hooks.append(hook)
 
     def on_reset(self, hook: Callable[[EmulatorState, str | None], None]) -> None:
         """Register work to redo after a reset (e.g. re-apply fixtures)."""
