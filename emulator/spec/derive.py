@@ -104,9 +104,13 @@ def selected_path(path: str) -> bool:
     )
 
 
+CALL_WEBHOOKS_WITHOUT_PREFIX = frozenset({"transcription"})  # call.transcription
+
+
 def selected_webhook(name: str) -> bool:
-    """Call-related events: every webhook whose key starts with ``call``/``Call``."""
-    return name.lower().startswith("call")
+    """Call-related events: every webhook whose key starts with ``call``/``Call``, plus the
+    call events the published document files under other names."""
+    return name.lower().startswith("call") or name in CALL_WEBHOOKS_WITHOUT_PREFIX
 
 
 @dataclass
