@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+import typing
 from typing import Any
 
 from emulator import __version__
@@ -22,30 +23,37 @@ def _serve_parser(sub: Any) -> None:
 
 
 def _add_serve_flags(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--host", help="interface to bind (default 127.0.0.1; 0.0.0.0 in Docker)")
-    p.add_argument("--port", type=int, help="port (default 4010)")
-    p.add_argument("--spec", type=Path, help="another OpenAPI 3.0/3.1 document (YAML or JSON)")
-    p.add_argument("--fixtures", type=Path, help="extra fixtures folder, loaded at start and reset")
-    p.add_argument("--state-dir", type=Path, help="where the signing key and caches live")
-    p.add_argument("--signing-key", help="Ed25519 seed (base64) or a file holding it")
-    p.add_argument("--log-level", choices=["debug", "info", "warning", "error"])
-    p.add_argument("--access-log", action="store_true", default=None, help="log every request")
-    p.add_argument("--api-keys", help="comma-separated accepted API keys (default: any)")
-    p.add_argument("--admin-token", help="require this bearer token on /_emulator")
-    p.add_argument("--seed", type=int, help="seed for ids, fake data and replies (default 0)")
-    p.add_argument("--max-body-bytes", type=int, help="request body limit (default 10 MB)")
-    p.add_argument("--webhook-url", help="default webhook URL for events with no other URL")
-    # scenarios and state control (emulator/scenarios/, emulator/store/)
-    p.add_argument("--clock-start", help="start the emulator clock here (ISO 8601 or Unix seconds)")
-    p.add_argument("--clock-frozen", action="store_true", default=None, help="freeze the emulator clock")
-    p.add_argument("--latency", action="store_true", default=None, help="simulate latency per x-latency-category")
-    p.add_argument("--latency-scale", type=float, help="multiply simulated latency (default 1.0)")
-    p.add_argument("--rate-limit", action="store_true", default=None, help="enforce per-key rate limits (429)")
-    p.add_argument("--rate-limit-rps", type=float, help="requests per second per key (default 20)")
-    p.add_argument("--rate-limit-burst", type=int, help="burst size per key (default 40)")
-    p.add_argument("--dial-cps", type=float, help="outbound dials per second per key (default 1)")
-    p.add_argument("--journal-size", type=int, help="requests kept by GET /_emulator/journal (default 1000)")
-    p.add_argument("--persist", action="store_true", default=None, help="keep state across restarts (SQLite in --state-dir)")
+    """One flag per :class:`Settings` field, generated so flags, env vars and settings never drift.
+
+    ``--some-field`` sets ``some_field`` (env ``TELNYX_EMULATOR_SOME_FIELD``); booleans are
+    switches; ``Literal`` fields get ``choices``; help is the field's docstring.
+    """
+    from emulator.settings import Settings
+
+    for name, field in Settings.model_fields.items():
+        flag = "--" + name.replace("_", "-")
+        kind, choices = _flag_type(field.annotation)
+        doc = (field.description or "").split(". ")[0].rstrip(".")
+        default = field.default if not callable(field.default_factory) else "computed"
+        help_text = f"{doc} (env TELNYX_EMULATOR_{name.upper()}; default {default})".lstrip()
+        if kind is bool:
+            p.add_argument(flag, action=argparse.BooleanOptionalAction, default=None, help=help_text)
+        elif choices:
+            p.add_argument(flag, choices=choices, default=None, help=help_text)
+        else:
+            p.add_argument(flag, type=kind, default=None, help=help_text)
+
+
+def _flag_type(annotation: Any) -> tuple[Any, list[str] | None]:
+    """(argparse type, choices) for a settings annotation such as ``Path | None``."""
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    if typing.get_origin(annotation) is typing.Literal:
+        return str, [str(a) for a in typing.get_args(annotation)]
+    if args and typing.get_origin(annotation) is not typing.Literal:
+        return _flag_type(args[0])
+    if annotation in (bool, int, float, Path):
+        return annotation, None
+    return str, None
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -16,10 +16,12 @@ class Settings(BaseSettings):
     are comma separated (``TELNYX_EMULATOR_API_KEYS=k1,k2``).
     """
 
-    model_config = SettingsConfigDict(env_prefix="TELNYX_EMULATOR_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="TELNYX_EMULATOR_", extra="ignore", use_attribute_docstrings=True)
 
     host: str = "127.0.0.1"
+    """Interface to bind (the Docker image uses 0.0.0.0)."""
     port: int = 4010
+    """Port to listen on."""
     spec: Path | None = None
     """Path to another OpenAPI 3.0/3.1 document (YAML or JSON); None = the embedded one."""
     fixtures: Path | None = None
@@ -29,7 +31,9 @@ class Settings(BaseSettings):
     signing_key: str | None = None
     """Ed25519 private key: base64 of the 32-byte seed, or a path to a file holding it."""
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    """Log level of the emulator and uvicorn."""
     access_log: bool = False
+    """Log one line per request (method, path, status, latency, request id)."""
     api_keys: str = ""
     """Comma-separated accepted API keys; empty = any non-empty bearer token is accepted."""
     admin_token: str | None = None
@@ -37,10 +41,13 @@ class Settings(BaseSettings):
     seed: int = 0
     """Seed for ids, fake data and default replies: same seed + same requests = same bytes."""
     max_body_bytes: int = 10 * 1024 * 1024
+    """Largest request body accepted; larger ones get 413."""
     webhook_url: str | None = None
     """Global default webhook URL for events with no call/connection-specific URL."""
     webhook_timeout: float = 2.0
+    """Seconds a webhook receiver has to answer 2xx before the attempt counts as failed."""
     webhook_attempts: int = 3
+    """Attempts per URL (then the failover URL gets as many)."""
     webhook_backoff: float = 0.2
     """Base of the exponential backoff between webhook attempts, in seconds."""
     webhook_concurrency: int = Field(default=100, ge=1)
