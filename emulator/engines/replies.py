@@ -1,0 +1,120 @@
+"""Default replies: deterministic text derived from the conversation.
+
+The fake model has no knowledge, but its answers must still *depend on the input* (so a test
+notices when its prompt changed) and read like an assistant. We take the content words of the
+last user message, pick templates with a seeded RNG, and fill them in. Tool results are answered
+by summarising the tool's output, so a tool-calling loop ends with text that mentions it.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from typing import Any
+
+import orjson
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9'-]*|\d+(?:\.\d+)?")
+
+STOPWORDS = frozenset(
+    """a about above after again all am an and any are as at be because been before being below
+    between both but by can could did do does doing down during each few for from further had has
+    have having he her here hers herself him himself his how i if in into is it its itself just
+    let me more most my myself no nor not now of off on once only or other our ours ourselves out
+    over own please same she should so some such tell than that the their theirs them themselves
+    then there these they this those through to too under until up very was we were what when
+    where which while who whom why will with would you your yours yourself yourselves hello hi hey
+    thanks thank give get want need know like show make okay ok yes""".split()
+)
+
+_OPENERS = (
+    "You asked about {topic}.",
+    "Here is what I can tell you about {topic}.",
+    "Good question about {topic}.",
+    "Let me help with {topic}.",
+    "Regarding {topic}, here is a short answer.",
+)
+_BODIES = (
+    "The key point is that {a} depends on {b}, so start by checking {b} first.",
+    "In short, {a} and {b} are closely related, and {c} is usually the deciding factor.",
+    "Most people look at {a} first, then compare it with {b} before making a decision.",
+    "A practical approach is to review {a}, confirm {b}, and keep an eye on {c}.",
+    "The simplest answer is that {a} matters most, while {b} adds useful context.",
+)
+_CLOSERS = (
+    "Let me know if you want more detail.",
+    "I can go deeper on any of these points.",
+    "Would you like an example?",
+    "Happy to help further.",
+)
+_GREETINGS = (
+    "Hello! How can I help you today?",
+    "Hi there! What can I do for you?",
+    "Hello! What would you like to talk about?",
+)
+
+
+def content_words(text: str, limit: int = 6) -> list[str]:
+    """Distinct non-stopword words of ``text``, in order of first appearance."""
+    seen: list[str] = []
+    for word in _WORD.findall(text):
+        low = word.lower()
+        if low in STOPWORDS or len(low) < 3 or low in seen:
+            continue
+        seen.append(low)
+        if len(seen) == limit:
+            break
+    return seen
+
+
+def proper_nouns(text: str) -> list[str]:
+    """Capitalised words that are not sentence starters or stopwords (likely names/places)."""
+    out: list[str] = []
+    for match in re.finditer(r"(?<![.!?]\s)(?<!^)\b([A-Z][a-z]+(?:\s[A-Z][a-z]+)?)", text):
+        word = match.group(1)
+        if word.lower() not in STOPWORDS and word not in out:
+            out.append(word)
+    return out
+
+
+def answer(last_user: str, rng: random.Random) -> str:
+    """A short assistant answer built from the user's content words."""
+    words = content_words(last_user)
+    if not words:
+        return rng.choice(_GREETINGS)
+    topic = " ".join(words[:2])
+    a = words[0]
+    b = words[1] if len(words) > 1 else "the context"
+    c = words[2] if len(words) > 2 else "timing"
+    parts = [rng.choice(_OPENERS), rng.choice(_BODIES), rng.choice(_CLOSERS)]
+    return " ".join(p.format(topic=topic, a=a, b=b, c=c) for p in parts)
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, dict):
+        items = [(k, v) for k, v in value.items() if isinstance(v, (str, int, float, bool)) or v is None][:4]
+        if not items:
+            return f"it returned {len(value)} fields"
+        return ", ".join(f"{str(k).replace('_', ' ')} is {v}" for k, v in items)
+    if isinstance(value, list):
+        head = _describe(value[0]) if value else "nothing"
+        return f"it returned {len(value)} result{'s' if len(value) != 1 else ''}; the first: {head}"
+    words = str(value).split()
+    return " ".join(words[:20]) + (" ..." if len(words) > 20 else "")
+
+
+def summarise_tool_results(results: list[tuple[str, str]], rng: random.Random) -> str:
+    """Answer for a conversation ending in tool results: ``[(tool name, output text), ...]``."""
+    sentences = []
+    for name, output in results:
+        try:
+            parsed: Any = orjson.loads(output)
+        except orjson.JSONDecodeError:
+            parsed = output
+        sentences.append(f"According to {name}, {_describe(parsed)}.")
+    return " ".join(sentences) + " " + rng.choice(_CLOSERS)
+
+
+def json_answer(last_user: str, rng: random.Random) -> dict[str, Any]:
+    """The ``json_object`` reply: the text answer plus its keywords, as a JSON object."""
+    return {"answer": answer(last_user, rng), "keywords": content_words(last_user, 5)}
