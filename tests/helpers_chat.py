@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +9,7 @@ import httpx
 import orjson
 
 from emulator.app import create_app
-from emulator.spec.loader import SpecDocument, load_document
+from emulator.spec.loader import SpecDocument
 from tests.conftest import LiveServer, make_settings
 
 
@@ -48,20 +47,3 @@ def add_rule(server: LiveServer, rule: dict[str, Any]) -> dict[str, Any]:
     return r.json()["data"]
 
 
-def openai_compatible_doc(tmp_path: Path) -> SpecDocument:
-    """The embedded document plus the OpenAI-compatibility fixes proposed for
-    ``emulator/spec/corrections.py``: the published chat request schema lags the OpenAI API it
-    claims compatibility with (no ``json_schema`` response format, no ``content: null`` on an
-    assistant tool-call message, no named ``tool_choice`` object, no ``developer`` role)."""
-    doc = load_document(None, cache_dir=tmp_path / "spec-cache")
-    raw = copy.deepcopy(doc.raw)
-    schemas = raw["components"]["schemas"]
-    fmt = schemas["ChatCompletionResponseFormatParam"]
-    fmt["properties"]["type"]["enum"] = ["text", "json_object", "json_schema"]
-    fmt["properties"]["json_schema"] = {"type": "object", "additionalProperties": True}
-    msg = schemas["ChatCompletionSystemMessageParam"]
-    msg["properties"]["content"] = {"oneOf": [*msg["properties"]["content"]["oneOf"], {"type": "null"}]}
-    msg["properties"]["role"]["enum"] = ["system", "developer", "user", "assistant", "tool"]
-    req = schemas["ChatCompletionRequest"]["properties"]
-    req["tool_choice"] = {"oneOf": [req["tool_choice"], {"type": "object", "additionalProperties": True}]}
-    return SpecDocument(raw=raw, source="embedded")

@@ -18,7 +18,7 @@ import pytest
 
 from emulator.cli import main as cli_main
 from emulator.paths import embedded_spec_path
-from emulator.spec.corrections import CORRECTION_KEY, SSE, WHY_DUPLICATE_ID, WHY_NULLABLE, WHY_STREAM
+from emulator.spec.corrections import CORRECTION_KEY, SSE, OPENAI_WIDENINGS, WHY_DUPLICATE_ID, WHY_NULLABLE, WHY_OPENAI, WHY_STREAM
 from emulator.spec.derive import FACT_EXTENSIONS, GENERIC_RESPONSE_TEXT, STATUS_TEXT, Derived, derive, dump_document, selected_webhook
 from emulator.spec.loader import HTTP_METHODS, load_document
 from emulator.spec.summaries import summarize
@@ -131,7 +131,10 @@ def test_corrections_are_marked(doc: dict[str, Any]) -> None:
     marked = {"/".join(p): node[CORRECTION_KEY] for p, node in walk(doc) if CORRECTION_KEY in node}
     assert marked, "the published document needs corrections; none are marked"
     for where, why in marked.items():
-        assert any(w in why for w in (WHY_STREAM, WHY_NULLABLE, WHY_DUPLICATE_ID)), where
+        assert any(w in why for w in (WHY_STREAM, WHY_NULLABLE, WHY_DUPLICATE_ID, WHY_OPENAI)), where
+    schemas = doc["components"]["schemas"]
+    assert "json_schema" in schemas["ChatCompletionResponseFormatParam"]["properties"]["type"]["enum"]
+    assert "developer" in schemas["ChatCompletionSystemMessageParam"]["properties"]["role"]["enum"]
     for path in ("/ai/chat/completions", "/ai/openai/chat/completions"):
         ok = doc["paths"][path]["post"]["responses"]["200"]
         assert ok["content"][SSE] == {"schema": {"type": "string"}}
@@ -267,7 +270,25 @@ def _undo_corrections(node: Any) -> Any:
             assert obj["content"].pop(SSE) == {"schema": {"type": "string"}}
         if WHY_DUPLICATE_ID in why:
             obj["operationId"] = obj["operationId"].rsplit("_", 1)[0]
+        if WHY_OPENAI in why:
+            _undo_openai(obj, why)
     return node
+
+
+def _undo_openai(obj: dict[str, Any], why: str) -> None:
+    """Revert one OpenAI-compatibility widening, checking it only *added* something."""
+    for _name, _pointer, how, addition in OPENAI_WIDENINGS:
+        if f"({how})" not in why:
+            continue
+        if how == "enum+" and all(v in obj.get("enum", []) for v in addition):
+            obj["enum"] = [v for v in obj["enum"] if v not in addition]
+        elif how == "oneOf+" and obj.get("oneOf", [None])[-1] == addition:
+            obj["oneOf"] = obj["oneOf"][:-1]
+            if len(obj["oneOf"]) == 1 and set(obj) == {"oneOf"}:
+                (single,) = obj.pop("oneOf")
+                obj.update(single)
+        elif how == "property+" and addition[0] in obj.get("properties", {}):
+            del obj["properties"][addition[0]]
 
 
 def facts(node: Any, pointer: str = "", names: bool = False, out: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -12,6 +12,12 @@ problem, not for a named schema) so that a refreshed Telnyx document is correcte
    services return ``null`` for these fields when unset (e.g. a call control application's
    ``inbound.channel_limit``), so the type is made nullable rather than the default dropped.
 3. **Duplicate operationIds** (invalid OpenAPI): later duplicates get a unique suffix.
+4. **OpenAI compatibility of the chat request.** ``/ai/openai/chat/completions`` is documented
+   as compatible with the OpenAI API, and both chat endpoints share ``ChatCompletionRequest``; but
+   that schema rejects what the official ``openai`` SDK sends in ordinary use: a ``json_schema``
+   response format, ``content: null`` on an assistant message that carries ``tool_calls`` (the
+   SDK's own reply appended to the history), the ``developer`` role, and a named ``tool_choice``
+   object. Each widened keyword is marked; the widening only ever *adds* accepted values.
 """
 
 from __future__ import annotations
@@ -27,6 +33,24 @@ SSE = "text/event-stream"
 WHY_STREAM = "answers text/event-stream when the request sets stream: true"
 WHY_NULLABLE = "default null on a non-nullable type: made nullable (the service returns null when unset)"
 WHY_DUPLICATE_ID = "duplicate operationId in the published document: renamed"
+WHY_OPENAI = "OpenAI compatibility: accepts what the openai SDK sends"
+
+# (schema name, JSON pointer inside it, what to add) for the OpenAI-compatibility correction.
+# "enum+" appends enum values; "oneOf+" appends an alternative schema; "property+" adds a property.
+OPENAI_WIDENINGS: tuple[tuple[str, str, str, Any], ...] = (
+    ("ChatCompletionResponseFormatParam", "/properties/type", "enum+", ["json_schema"]),
+    ("ChatCompletionResponseFormatParam", "", "property+", ("json_schema", {"type": "object"})),
+    ("ChatCompletionSystemMessageParam", "/properties/content", "oneOf+", {"type": "null"}),
+    ("ChatCompletionSystemMessageParam", "/properties/role", "enum+", ["developer"]),
+    ("ChatCompletionRequest", "/properties/tool_choice", "oneOf+", {
+        "type": "object",
+        "required": ["type", "function"],
+        "properties": {
+            "type": {"type": "string", "enum": ["function"]},
+            "function": {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}},
+        },
+    }),
+)
 
 
 @dataclass(frozen=True)
@@ -161,8 +185,40 @@ def correct_duplicate_ids(doc: dict[str, Any], out: list[Correction]) -> None:
         seen.add(op_id)
 
 
+def correct_openai_compatibility(doc: dict[str, Any], out: list[Correction]) -> None:
+    schemas = (doc.get("components") or {}).get("schemas") or {}
+    for name, pointer, how, addition in OPENAI_WIDENINGS:
+        node: Any = schemas.get(name)
+        for part in [p for p in pointer.split("/") if p]:
+            node = node.get(part) if isinstance(node, dict) else None
+        if not isinstance(node, dict):
+            continue  # a refreshed document may have renamed or fixed it
+        if how == "enum+" and "enum" in node:
+            missing = [v for v in addition if v not in node["enum"]]
+            if not missing:
+                continue
+            node["enum"] = [*node["enum"], *missing]
+        elif how == "oneOf+":
+            if "oneOf" in node:
+                node["oneOf"] = [*node["oneOf"], addition]
+            else:  # wrap the single schema: keep it as the first alternative
+                original = {k: v for k, v in node.items() if k != CORRECTION_KEY}
+                node.clear()
+                node["oneOf"] = [original, addition]
+        elif how == "property+":
+            key, schema = addition
+            if key in node.get("properties", {}):
+                continue
+            node.setdefault("properties", {})[key] = schema
+        else:
+            continue
+        _mark(node, f"{WHY_OPENAI} ({how})")
+        out.append(Correction(f"#/components/schemas/{_escape(name)}{pointer}", f"{WHY_OPENAI} ({how})"))
+
+
 def apply_corrections(doc: dict[str, Any], out: list[Correction]) -> None:
     """Apply every correction to ``doc`` in place; append what was changed to ``out``."""
     correct_streaming(doc, out)
     correct_null_defaults(doc, out)
     correct_duplicate_ids(doc, out)
+    correct_openai_compatibility(doc, out)
