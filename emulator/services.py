@@ -13,4 +13,21 @@ if TYPE_CHECKING:
 
 
 def install_services(emulator: Emulator) -> None:
-    return None
+    from emulator.resources.generic import GenericCrud  # noqa: PLC0415
+
+    emulator.services["generic"] = GenericCrud(emulator)
+    from emulator.webhooks.dispatcher import WebhookDispatcher  # noqa: PLC0415
+
+    emulator.services["webhooks"] = WebhookDispatcher(emulator)
+    from emulator.engines.llm import install as install_llm  # noqa: PLC0415
+
+    install_llm(emulator)
+    from emulator.scenarios.install import install as install_scenarios  # noqa: PLC0415
+
+    install_scenarios(emulator)
+    from emulator.scenarios.lifecycle import Lifecycles  # noqa: PLC0415
+
+    emulator.services["lifecycle"] = Lifecycles(emulator)
+    from emulator.resources.calls.persist import CallsService  # noqa: PLC0415
+
+    emulator.services["calls"] = CallsService(emulator)

@@ -13,9 +13,15 @@ from starlette.routing import BaseRoute
 
 
 def admin_modules() -> tuple[ModuleType, ...]:
-    from emulator.admin import core  # noqa: PLC0415
+    from emulator.admin import core, rules, webhooks  # noqa: PLC0415
+    from emulator.admin import buckets, transcripts  # noqa: PLC0415
 
-    return (core,)
+    from emulator.admin import faults, state_control  # noqa: PLC0415
+
+    from emulator.admin import calls  # noqa: PLC0415
+    from emulator.admin import lifecycles, reports  # noqa: PLC0415
+
+    return (core, webhooks, rules, buckets, transcripts, faults, state_control, calls, lifecycles, reports)
 
 
 def admin_routes() -> list[BaseRoute]:

@@ -16,6 +16,7 @@ Chains hold callbacks, so like scheduler timers they are not part of snapshots.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -25,6 +26,8 @@ from emulator.errors import ErrorItem, NotFound, ValidationFailed
 if TYPE_CHECKING:
     from emulator.runtime import Emulator
     from emulator.store.state import EmulatorState
+
+log = logging.getLogger("emulator.lifecycle")
 
 Step = Callable[[], None]
 Mode = Literal["after", "immediate", "manual"]
@@ -119,7 +122,11 @@ class Lifecycles:
         while ran < steps and chain.done < len(chain.steps):
             step = chain.steps[chain.done]
             chain.done += 1
-            step()
+            try:
+                step()
+            except Exception:  # a broken step must not take the shared scheduler down with it
+                log.exception("lifecycle step %d of %s %s failed; the chain stops", chain.done, chain.kind, chain.ref)
+                chain.done = len(chain.steps)
             ran += 1
         if chain.done >= len(chain.steps):
             self.chains.pop((chain.api_key, chain.kind, chain.ref), None)

@@ -1,0 +1,38 @@
+"""Downloads of generated reports: ``GET /_emulator/reports/speech_to_text/{id}.csv`` serves the
+CSV a completed legacy STT batch report's ``download_link`` points at (the id is the secret, as
+with a pre-signed link)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from emulator.admin.core import admin_endpoint
+from emulator.errors import NotFound
+from emulator.store.stt_reports import SttReports
+
+
+@admin_endpoint
+async def stt_csv(request: Request) -> Response:
+    # Like a pre-signed link, the download needs no admin token: the unguessable id is the secret.
+    emulator = request.app.state.emulator
+    report_id = request.path_params["report_id"]
+    for tenant in emulator.state.tenants.values():
+        store = tenant.stores().get(SttReports)
+        report = store.reports.get(report_id) if store is not None else None
+        if report is not None and report.get("csv") is not None:
+            return Response(report["csv"], media_type="text/csv", headers={"content-disposition": f'attachment; filename="{report_id}.csv"'})
+    raise NotFound(f"No completed speech to text report {report_id}.")
+
+
+OPENAPI_PATHS: dict[str, Any] = {
+    "/_emulator/reports/speech_to_text/{report_id}.csv": {"get": {
+        "operationId": "downloadSttReport", "summary": "CSV of a completed legacy speech-to-text batch report",
+        "parameters": [{"name": "report_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+        "responses": {"200": {"description": "CSV"}, "404": {"description": "unknown or not complete"}}}},
+}
+
+routes = [Route("/_emulator/reports/speech_to_text/{report_id}.csv", stt_csv, methods=["GET"])]

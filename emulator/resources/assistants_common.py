@@ -1,0 +1,101 @@
+"""Helpers shared by the assistant, conversation and insight handlers: the tenant's stores, record
+shaping against the document's schemas, dynamic-variable substitution and fake-model calls."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from emulator.engines.catalogue import ALIASES, DEFAULT_CHAT_MODEL, chat_model
+from emulator.engines.llm import ChatRequest, Message, ModelEngine, OutputFormat
+from emulator.errors import ErrorItem, ValidationFailed
+from emulator.store.assistants import AssistantStore
+from emulator.store.conversations import ConversationStore, conversation_store
+
+if TYPE_CHECKING:
+    from emulator.http.context import RequestContext
+    from emulator.runtime import Emulator
+
+ASSISTANT_SCHEMA = "inference-embedding_Assistant"
+_VAR = re.compile(r"\{\{\s*([A-Za-z0-9_.\-]+)\s*\}\}")
+
+
+def assistants(ctx: RequestContext) -> AssistantStore:
+    return ctx.tenant.store(AssistantStore)
+
+
+def conversations(ctx: RequestContext) -> ConversationStore:
+    return conversation_store(ctx.emulator, ctx.api_key)
+
+
+def now_iso(ctx: RequestContext) -> str:
+    return ctx.state.clock.iso()
+
+
+def keep_valid(emulator: Emulator, schema_name: str, record: dict[str, Any]) -> dict[str, Any]:
+    """``record`` with only the properties ``schema_name`` declares whose values validate against
+    them — a request shape (e.g. ``ObservabilityReq``) never leaks an invalid response field."""
+    synth = emulator.synthesizer
+    props = synth.resolve({"$ref": f"#/components/schemas/{schema_name}"}).get("properties", {})
+    return {k: v for k, v in record.items() if k in props and synth.validates(props[k], v)}
+
+
+def check_model(ctx: RequestContext, model: str, pointer: str = "/model") -> str:
+    """A chat model id the engine serves (catalogue, aliases, scripted rules, this tenant's
+    fine-tuned models) — else 422 naming the field."""
+    from emulator.store.fine_tuning import FineTunedModels  # noqa: PLC0415
+
+    if chat_model(model) is not None:
+        return ALIASES.get(model, model)
+    engine: ModelEngine = ctx.emulator.services["llm"]
+    if engine.rules.names_model(model) or ctx.tenant.store(FineTunedModels).base_of(model) is not None:
+        return model
+    raise ValidationFailed(items=[ErrorItem(f"Unknown model {model!r}; list models with GET /v2/ai/models.", pointer=pointer)])
+
+
+def engine_model(emulator: Emulator, api_key: str, model: str) -> str:
+    """The model the fake engine answers as: fine-tuned ids answer as their base model."""
+    from emulator.store.fine_tuning import FineTunedModels  # noqa: PLC0415
+
+    base = emulator.state.tenant(api_key).store(FineTunedModels).base_of(model)
+    if base is not None:
+        return base
+    if chat_model(model) is not None:
+        return ALIASES.get(model, model)
+    engine: ModelEngine = emulator.services["llm"]
+    return model if engine.rules.names_model(model) else DEFAULT_CHAT_MODEL
+
+
+def substitute(text: str, variables: dict[str, Any]) -> str:
+    """Replace ``{{name}}`` with its value; unknown names stay as written (as the product does)."""
+    return _VAR.sub(lambda m: str(variables[m.group(1)]) if m.group(1) in variables else m.group(0), text or "")
+
+
+def builtin_variables(ctx: RequestContext, metadata: dict[str, Any] | None = None) -> dict[str, Any]:
+    meta = metadata or {}
+    out: dict[str, Any] = {
+        "telnyx_current_time": ctx.state.clock.now_dt().strftime("%A, %B %d, %Y %H:%M:%S UTC"),
+        "telnyx_conversation_channel": meta.get("telnyx_conversation_channel", "web_chat"),
+    }
+    for key in ("telnyx_agent_target", "telnyx_end_user_target", "call_control_id"):
+        if key in meta:
+            out[key] = meta[key]
+    return out
+
+
+def complete(ctx: RequestContext, model: str, system: str, turns: list[Message], *, output: OutputFormat | None = None) -> str:
+    """One deterministic completion text from the fake model engine."""
+    return complete_for(ctx.emulator, ctx.api_key, model, system, turns, output=output)
+
+
+def complete_for(emulator: Emulator, api_key: str, model: str, system: str, turns: list[Message], *, output: OutputFormat | None = None) -> str:
+    """:func:`complete` outside a request (timers, conversation end)."""
+    engine: ModelEngine = emulator.services["llm"]
+    request = ChatRequest(
+        messages=[Message("system", system), *turns] if system else list(turns),
+        model=engine_model(emulator, api_key, model),
+        api_key=api_key,
+        output=output or OutputFormat(),
+    )
+    completion = engine.complete(request)
+    return completion.choices[0].content or ""

@@ -1,0 +1,20 @@
+"""Legacy speech-to-text batch report requests, per tenant."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class SttReports:
+    """report id -> SttDetailReportResponse record (+ ``csv`` once complete)."""
+
+    reports: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def dump(self) -> dict[str, Any]:
+        return {"reports": self.reports}
+
+    @classmethod
+    def load(cls, data: dict[str, Any]) -> SttReports:
+        return cls(reports=dict(data["reports"]))
