@@ -46,6 +46,13 @@ def test_job_succeeds_and_its_model_is_usable(emu: Emu) -> None:
     tenant = emu.server.app.state.emulator.state.tenant(key)
     assert tenant.store(FineTunedModels).base_of(model_id) == "meta-llama/Meta-Llama-3.1-8B-Instruct"
     assert [r["id"] for r in fine_tuned_model_rows(tenant)] == [model_id]
+    # ... which the caller's model list shows and chat completions accept (other keys: 404)
+    assert model_id in [m.id for m in c.ai.openai.list_models().data]
+    assert model_id not in [m.id for m in emu.sdk("ft-other").ai.openai.list_models().data]
+    reply = c.ai.openai.chat.create_completion(messages=[{"role": "user", "content": "Where is my parcel?"}], model=model_id)
+    assert reply["model"] == model_id and reply["choices"][0]["message"]["content"]
+    with pytest.raises(telnyx.NotFoundError):
+        emu.sdk("ft-other").ai.openai.chat.create_completion(messages=[{"role": "user", "content": "hi"}], model=model_id)
     a = c.ai.assistants.create(name="Tuned", instructions="Answer.", model=model_id)
     assert c.ai.assistants.chat(a.id, content="Where is my parcel?", conversation_id=str(uuid.uuid4())).content
     with pytest.raises(telnyx.UnprocessableEntityError):  # final jobs cannot be cancelled

@@ -33,13 +33,14 @@ import orjson
 
 from emulator.engines import replies, structured, tokens
 from emulator.engines.catalogue import ALIASES, DEFAULT_CHAT_MODEL, chat_model
+from emulator.store.fine_tuning import FineTunedModels
 from emulator.engines.rules import Rule, RuleBook
 from emulator.errors import ApiError, ErrorItem, NotFound, ValidationFailed
 from emulator.paths import fixtures_dir
 
 if TYPE_CHECKING:
     from emulator.runtime import Emulator
-    from emulator.store.state import EmulatorState
+    from emulator.store.state import EmulatorState, TenantState
 
 FinishReason = Literal["stop", "length", "tool_calls"]
 
@@ -163,11 +164,16 @@ class ModelEngine:
 
     # -- checks ------------------------------------------------------------------------------
 
-    def resolve_model(self, model: str, *, pointer: str = "/model") -> str:
-        """The canonical id of a chat model, or a 404 (what the hosted API does for unknown ids)."""
+    def resolve_model(self, model: str, *, pointer: str = "/model", tenant: TenantState | None = None) -> str:
+        """The canonical id of a chat model, or a 404 (what the hosted API does for unknown ids).
+
+        A tenant's own fine-tuned models (``FineTunedModels``) are models too, for that tenant.
+        """
         if chat_model(model) is not None:
             return ALIASES.get(model, model)
         if self.rules.names_model(model):
+            return model
+        if tenant is not None and tenant.store(FineTunedModels).base_of(model) is not None:
             return model
         raise NotFound(
             f"The model '{model}' does not exist or is not available; list models with GET /v2/ai/openai/models.",

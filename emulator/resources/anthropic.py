@@ -99,7 +99,7 @@ def parse_request(ctx: RequestContext, engine: ModelEngine) -> ChatRequest:
     temperature = body.get("temperature")
     return ChatRequest(
         messages=messages,
-        model=engine.resolve_model(str(body.get("model"))),
+        model=engine.resolve_model(str(body.get("model")), tenant=ctx.tenant),
         api_key=ctx.api_key,
         max_tokens=positive_int(body, "max_tokens", None),
         stop=stops,

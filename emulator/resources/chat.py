@@ -155,7 +155,7 @@ def parse_request(ctx: RequestContext, engine: ModelEngine) -> ChatRequest:
     seed = body.get("seed")
     return ChatRequest(
         messages=messages,
-        model=engine.resolve_model(model),
+        model=engine.resolve_model(model, tenant=ctx.tenant),
         api_key=ctx.api_key,
         max_tokens=max_tokens,
         n=positive_int(body, "n", 1, maximum=16) or 1,

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from emulator.engines.catalogue import CATALOGUE_CREATED, CHAT_MODELS, EMBEDDING_INFO, model_metadata
 from emulator.resources.registry import operation
+from emulator.store.fine_tuning import fine_tuned_model_rows
 
 if TYPE_CHECKING:
     from emulator.http.context import RequestContext
@@ -19,6 +20,7 @@ _CREATED_ISO = datetime.fromtimestamp(CATALOGUE_CREATED, tz=UTC).strftime("%Y-%m
 @operation("list_openai_models", "get_models_public_models_get")
 async def list_models(ctx: RequestContext) -> dict[str, Any]:
     rows = [model_metadata(info, _CREATED_ISO) for info in (*CHAT_MODELS, *EMBEDDING_INFO)]
+    rows += fine_tuned_model_rows(ctx.tenant)  # the caller's succeeded fine-tuning jobs
     return {"object": "list", "data": rows}
 
 

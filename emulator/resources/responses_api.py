@@ -129,7 +129,7 @@ def parse_request(ctx: RequestContext, engine: ModelEngine, prior: list[Message]
     model = body.get("model") or DEFAULT_CHAT_MODEL
     return ChatRequest(
         messages=parse_input(body, prior),
-        model=engine.resolve_model(str(model)),
+        model=engine.resolve_model(str(model), tenant=ctx.tenant),
         api_key=ctx.api_key,
         max_tokens=positive_int(body, "max_output_tokens", None),
         temperature=float(temperature) if isinstance(temperature, (int, float)) else None,
