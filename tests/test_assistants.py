@@ -111,10 +111,9 @@ def test_tools_attach_detach_and_webhook_test(emu: Emu) -> None:
     c = emu.sdk("asst-tools")
     raw = emu.raw("asst-tools")
     with Receiver(reply={"order": "shipped"}) as rx:
-        # The shared tool is stored by the generic CRUD, which keeps the definition under
-        # tool_definition (the response field); the assistant test reads it from there.
+        # Created the documented way: the definition under the key its type names.
         tool = raw.post("/ai/tools", json={"type": "webhook", "display_name": "orders",
-                                            "tool_definition": {"name": "orders", "description": "order status", "url": f"{rx.url}/orders/{{id}}",
+                                            "webhook": {"name": "orders", "description": "order status", "url": f"{rx.url}/orders/{{id}}",
                                                         "method": "POST", "path_parameters": {"type": "object", "properties": {"id": {"type": "string"}}},
                                                         "headers": [{"name": "x-tenant", "value": "{{tenant}}"}]}})
         assert tool.status_code == 200, tool.text

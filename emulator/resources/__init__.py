@@ -20,4 +20,6 @@ def handler_modules() -> tuple[ModuleType, ...]:
     from emulator.resources import conversation_histories, embeddings_buckets, fine_tuning, legacy_stt  # noqa: PLC0415
     from emulator.resources import clusters, missions, missions_plans  # noqa: PLC0415
 
-    return (assistants, assistants_tools, assistants_events, conversations, conversation_histories, insights, embeddings_buckets, fine_tuning, legacy_stt, missions, missions_plans, clusters, chat, models, anthropic, responses_api, embeddings_openai, speech, summarize, call_actions, call_gather, call_media, call_ai, call_queue, call_relay, texml_ai_calls)
+    from emulator.resources import ai_tools  # noqa: PLC0415
+
+    return (ai_tools, assistants, assistants_tools, assistants_events, conversations, conversation_histories, insights, embeddings_buckets, fine_tuning, legacy_stt, missions, missions_plans, clusters, chat, models, anthropic, responses_api, embeddings_openai, speech, summarize, call_actions, call_gather, call_media, call_ai, call_queue, call_relay, texml_ai_calls)
