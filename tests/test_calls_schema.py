@@ -57,6 +57,12 @@ def test_events_from_real_flows_validate(tmp_path: Path) -> None:
         h.action(ccid, "ai_assistant_start", {"send_message_history_updates": True})
         h.advance(3)
         h.action(ccid, "ai_assistant_stop", {})
+        h.action(ccid, "conversation_relay_start", {"url": "wss://example.com/relay"})
+        h.action(ccid, "conversation_relay_stop", {})
+        h.action(ccid, "enqueue", {"queue_name": "support", "max_wait_time_secs": 5})
+        h.action(ccid, "leave_queue", {})
+        h.action(ccid, "enqueue", {"queue_name": "support"})  # still queued when the party hangs up
+        h.action(premium, "enqueue", {"queue_name": "support", "max_wait_time_secs": 60})  # leaves when bridged
         h.action(machine, "bridge", {"call_control_id": premium})
         h.action(premium, "refer", {"sip_address": "sip:a@example.com"})
         h.advance(40)
@@ -71,8 +77,10 @@ def test_events_from_real_flows_validate(tmp_path: Path) -> None:
         "call.machine.greeting.ended", "call.machine.premium.detection.ended", "call.bridged",
         "call.refer.started", "call.refer.completed", "siprec.started", "siprec.stopped",
         "streaming.started", "streaming.stopped", "call.fork.started", "call.fork.stopped",
-        "call.recording.saved", "call.transcription",
+        "call.recording.saved", "call.transcription", "call.enqueued", "call.dequeued",
     }  # fmt: skip
+    reasons = {h.payload["reason"] for h in hits if h.event_type == "call.dequeued"}
+    assert reasons == {"leave", "hangup", "bridged"}
 
 
 def test_every_triggerable_event_validates(tmp_path: Path) -> None:

@@ -167,6 +167,27 @@ async def send_dtmf(ctx: RequestContext) -> dict[str, Any]:
     return perform(ctx, act)
 
 
+@operation("SendSIPInfo")
+async def send_sip_info(ctx: RequestContext) -> dict[str, Any]:
+    """SIP INFO from this leg. The document publishes no webhook schema for it, so none is sent;
+    the message is kept on the call (and, when bridged, on the leg that receives it) where
+    ``GET /_emulator/calls/{id}`` shows it."""
+
+    def act(env: Env, call: Call, body: dict[str, Any]) -> None:
+        require_fields(body, "content_type", "body")
+        if not isinstance(body["content_type"], str) or not isinstance(body["body"], str):
+            raise ValidationFailed(
+                items=[ErrorItem("content_type and body must be strings.", pointer="/body", code="10033")]
+            )
+        info = {"content_type": body["content_type"], "body": body["body"], "at": env.iso()}
+        call.extra.setdefault("sip_info_sent", []).append(info)
+        partner = env.store.calls.get(call.bridged_with or "")
+        if partner is not None and partner.is_alive:
+            partner.extra.setdefault("sip_info_received", []).append(info)
+
+    return perform(ctx, act)
+
+
 @operation("TransferCall")
 async def transfer_call(ctx: RequestContext) -> dict[str, Any]:
     """A new outbound leg to ``to``; when it answers, both legs get ``call.bridged``."""
@@ -185,20 +206,28 @@ async def transfer_call(ctx: RequestContext) -> dict[str, Any]:
         }
         if body.get("target_leg_client_state") is not None:
             check_client_state({"client_state": body["target_leg_client_state"]})
-        original = call
-
-        def bridged(env: Env, leg: Call) -> None:
-            if original.is_alive:
-                bridge(env, original, leg)
-
         if call.direction == "incoming" and call.state == "parked":
             lifecycle.callee_answers(env, call)
-        dial(env, {k: v for k, v in leg_body.items() if v is not None}, on_answer=bridged, session_id=call.call_session_id)
+        leg = dial(env, {k: v for k, v in leg_body.items() if v is not None}, on_answer=bridge_to_origin, session_id=call.call_session_id)
+        leg.extra["transfer_from"] = call.call_control_id
 
     return perform(ctx, act, require="alive")
 
 
+def bridge_to_origin(env: Env, leg: Call) -> None:
+    """A transfer's new leg answered: bridge it to the call it was transferred from, if that
+    is still up. A module-level hook with its target as data, so snapshots keep it."""
+    original = env.store.calls.get(str(leg.extra.get("transfer_from") or ""))
+    if original is not None and original.is_alive:
+        bridge(env, original, leg)
+
+
 def bridge(env: Env, a: Call, b: Call) -> None:
+    """Join two legs; a leg waiting in a queue leaves it first (``call.dequeued``, bridged)."""
+    from emulator.resources.calls import queue  # noqa: PLC0415
+
+    queue.leave(env, a, "bridged")
+    queue.leave(env, b, "bridged")
     a.bridged_with, b.bridged_with = b.call_control_id, a.call_control_id
     emit(env, a, "call.bridged")
     emit(env, b, "call.bridged")

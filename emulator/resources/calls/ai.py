@@ -193,7 +193,11 @@ def say(env: Env, call: Call, text: str) -> str:
 
 
 def after_hangup(env: Env, call: Call) -> None:
-    if call.ai is not None:
+    if call.ai is not None and call.ai.kind == "relay":  # a Conversation Relay holds the AI slot
+        from emulator.resources.calls.relay import close as close_relay  # noqa: PLC0415
+
+        close_relay(env, call, call.ai, reason="call_hangup")
+    elif call.ai is not None:
         close(env, call, call.ai, reason="call_hangup")
 
 

@@ -29,6 +29,14 @@ class CallConversations:
     def dump(self) -> dict[str, Any]:
         return {"conversations": self.records}
 
+    @classmethod
+    def load(cls, data: Any) -> CallConversations:
+        """Snapshot protocol (``emulator/store/snapshot.py``): the inverse of ``dump``."""
+        records = data["conversations"]
+        if not isinstance(records, dict) or not all(isinstance(r, dict) for r in records.values()):
+            raise TypeError("conversations must map conversation ids to objects")
+        return cls(records={str(k): dict(v) for k, v in records.items()})
+
 
 def record_conversation(env: Env, session: AiSession, call: Call) -> dict[str, Any]:
     """Create (first time) or update the conversation of ``session`` with its new messages."""

@@ -64,7 +64,12 @@ class Env:
 
     @property
     def store(self) -> CallStore:
-        return self.tenant.store(CallStore)
+        store = self.tenant.store(CallStore)
+        if store.rearm_pending:  # restored from a snapshot: timers first (see calls/persist.py)
+            from emulator.resources.calls.persist import rearm  # noqa: PLC0415
+
+            rearm(self, store)
+        return store
 
     @property
     def clock(self) -> Clock:

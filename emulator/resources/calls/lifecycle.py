@@ -99,14 +99,16 @@ def initiated(env: Env, call: Call) -> None:
 
 
 def ring(env: Env, call: Call) -> None:
-    """An outbound leg rings: the other party's outcome plays out on the clock."""
+    """An outbound leg rings: the other party's outcome plays out on the clock. Delays count
+    from the dial, so re-arming a restored ringing call (``persist.rearm``) keeps its schedule."""
     remote = call.remote
     delay = remote.answer_after if remote.answer_after is not None else env.emulator.settings.answer_delay
+    delay -= env.now() - call.created_at
     outcome = remote.outcome
     if outcome in ("answer", "voicemail"):
         later(env, call, delay, lambda: callee_answers(env, call) if call.state == "ringing" else None)
     elif outcome == "no_answer":
-        wait = call.timeout_secs if remote.answer_after is None else delay
+        wait = call.timeout_secs - (env.now() - call.created_at) if remote.answer_after is None else delay
         later(env, call, wait, lambda: _unanswered(env, call, "no_answer"))
     elif outcome in UNANSWERED:
         later(env, call, delay, lambda: _unanswered(env, call, outcome))
@@ -140,9 +142,15 @@ def callee_answers(env: Env, call: Call) -> None:
 
         begin_streaming(env, call, call.extra["stream_url"])
     start_amd(env, call)
-    if call.time_limit_secs:
-        later(env, call, call.time_limit_secs, lambda: end_call(env, call, cause="time_limit", source="unknown", sip="200"))
+    arm_time_limit(env, call)
     run_remote(env, call)
+
+
+def arm_time_limit(env: Env, call: Call) -> None:
+    """End the call ``time_limit_secs`` after it was answered (also re-armed after a restore)."""
+    if call.time_limit_secs and call.answered_at is not None:
+        due = call.answered_at + call.time_limit_secs
+        later(env, call, due - env.now(), lambda: end_call(env, call, cause="time_limit", source="unknown", sip="200"))
 
 
 # -- answering-machine detection ---------------------------------------------------------------
@@ -208,6 +216,7 @@ def run_remote(env: Env, call: Call) -> None:
             return
         steps.pop(0)
         if head.action == "hangup":
+            call.extra["remote_hangup_at"] = env.now() + head.after  # data, so a restore re-arms it
             later(env, call, head.after, lambda: remote_hangup(env, call))
             return
         # outcome steps (answer/busy/...) only matter before the call is answered: skip
@@ -259,10 +268,11 @@ def end_call(env: Env, call: Call, *, cause: str, source: str, sip: str) -> None
     then what is produced after a hangup (recording saved, conversation ended, ...)."""
     if not call.is_alive:
         return
-    from emulator.resources.calls import ai, gather, media  # noqa: PLC0415
+    from emulator.resources.calls import ai, gather, media, queue  # noqa: PLC0415
 
     gather.end_on_hangup(env, call)
     media.end_on_hangup(env, call)
+    queue.end_on_hangup(env, call)
     call.state = "ended"
     call.ended_at = env.now()
     call.hangup_cause, call.hangup_source, call.sip_hangup_cause = cause, source, sip
@@ -300,7 +310,11 @@ SHARED_SCRIPTS = "call_scripts"
 
 
 def shared_scripts(emulator: Any) -> dict[str, list[Remote]]:
-    """Scripts for numbers not tied to one API key; created on first use, cleared on full reset."""
+    """Scripts for numbers not tied to one API key; cleared on full reset. Held by the calls
+    service (so snapshots keep them) when it is installed, else created here on first use."""
+    service = emulator.services.get("calls")
+    if service is not None:
+        return service.scripts
     found = emulator.services.get(SHARED_SCRIPTS)
     if found is None:
         found = emulator.services[SHARED_SCRIPTS] = {}

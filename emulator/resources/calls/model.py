@@ -216,16 +216,59 @@ class Call:
             "ai": None if self.ai is None else {"kind": self.ai.kind, "conversation_id": self.ai.conversation_id},
             "bridged_with": self.bridged_with,
             "remote": self.remote.to_json(),
+            **{k: self.extra[k] for k in ("sip_info_sent", "sip_info_received") if k in self.extra},
         }
 
 
 @dataclass
+class QueueMember:
+    """A call waiting in a queue (see ``queue.py``)."""
+
+    call_control_id: str
+    enqueued_at: float
+    max_wait_secs: int | None = None
+    keep_after_hangup: bool = False
+
+
+@dataclass
+class CallQueue:
+    """A named queue of a tenant, created by the first ``enqueue`` that names it. ``max_size``
+    is fixed at creation; the wait statistics feed ``queue_avg_wait_time_secs``."""
+
+    name: str
+    max_size: int = 100
+    members: list[QueueMember] = field(default_factory=list)
+    total_wait: float = 0.0
+    departed: int = 0
+
+    def position(self, call_control_id: str) -> int | None:
+        """1-based place in the queue, or None when the call is not in it."""
+        for i, member in enumerate(self.members):
+            if member.call_control_id == call_control_id:
+                return i + 1
+        return None
+
+    def avg_wait(self) -> int:
+        return int(self.total_wait / self.departed) if self.departed else 0
+
+
+@dataclass
 class CallStore:
-    """A tenant's calls, the scripts waiting for numbers not yet dialled, and command-id memory."""
+    """A tenant's calls, the scripts waiting for numbers not yet dialled, command-id memory and
+    the call queues. Snapshots: ``dump``/``load`` (format and what a restore re-arms in
+    ``calls/persist.py``)."""
 
     calls: dict[str, Call] = field(default_factory=dict)
     scripts: dict[str, list[Remote]] = field(default_factory=dict)  # by destination number
     commands: dict[tuple[str, str, str], tuple[float, Any]] = field(default_factory=dict)
+    queues: dict[str, CallQueue] = field(default_factory=dict)
+    rearm_pending: bool = False  # set by load(): timers still to re-create (persist.rearm)
+
+    def queue_of(self, call_control_id: str) -> CallQueue | None:
+        for q in self.queues.values():
+            if q.position(call_control_id) is not None:
+                return q
+        return None
 
     def take_script(self, to: str) -> Remote | None:
         queue = self.scripts.get(to)
@@ -237,10 +280,15 @@ class CallStore:
         return remote
 
     def dump(self) -> dict[str, Any]:
-        return {
-            "calls": [c.dump() for c in self.calls.values()],
-            "scripts": {to: [r.to_json() for r in rs] for to, rs in self.scripts.items()},
-        }
+        from emulator.resources.calls.persist import dump_store  # noqa: PLC0415
+
+        return dump_store(self)
+
+    @classmethod
+    def load(cls, data: Any) -> CallStore:
+        from emulator.resources.calls.persist import load_store  # noqa: PLC0415
+
+        return load_store(cls, data)
 
 
 def is_base64(value: str) -> bool:

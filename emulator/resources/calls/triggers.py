@@ -50,6 +50,8 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "call.conversation_insights.generated": {"calling_party_type": "pstn", "results": []},
     "call.deepfake_detection.result": {"result": "real", "score": 0.02, "consistency": 0.95},
     "call.deepfake_detection.error": {"error_message": "detection_timeout"},
+    "call.enqueued": {"queue": "support", "current_position": 1, "queue_avg_wait_time_secs": 0},
+    "call.dequeued": {"queue": "support", "queue_position": 1, "reason": "leave", "wait_time_secs": 0},
 }
 DRIVEN = ("call.answered", "call.hangup", "call.dtmf.received")
 TRIGGERS = frozenset((*DEFAULTS, *DRIVEN))
