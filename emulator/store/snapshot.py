@@ -39,8 +39,10 @@ a snapshot is data, never a way to import arbitrary code) and builds every store
 the live state, so a bad snapshot changes nothing.
 
 Out of scope: pending scheduler timers (e.g. a call's ring/answer timers, webhook retries) are not
-serialised — they hold callbacks, not data. A restore cancels all pending timers; stores that
-need timers after a restore must re-arm them in ``load``.
+serialised — they hold callbacks, not data. A restore cancels all pending timers *after* the
+stores are loaded, so ``load`` cannot re-arm them itself: a family that needs timers after a
+restore keeps a service whose ``snapshot_load`` schedules the re-arming (see
+``emulator/resources/calls/persist.py``: ``CallsService``).
 """
 
 from __future__ import annotations
