@@ -19,6 +19,7 @@ from starlette.testclient import TestClient
 
 from emulator.app import create_app
 from emulator.settings import Settings
+from tests.conftest import LiveServer  # noqa: F401  (re-exported: the calls tests import it from here)
 
 API_KEY = "calls-test-key"
 AUTH = {"Authorization": f"Bearer {API_KEY}"}
@@ -181,38 +182,6 @@ def calls_env(tmp_path: Path, **settings: Any) -> Iterator[Calls]:
             yield Calls(client, rx)
     finally:
         rx.close()
-
-
-class LiveServer:
-    """The app under real uvicorn on a free port, for the official SDK."""
-
-    def __init__(self, app: Any) -> None:
-        import socket
-
-        import uvicorn
-
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = int(s.getsockname()[1])
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on"))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def __enter__(self) -> LiveServer:
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.01)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
 
 
 def webhook_validators(doc: dict[str, Any]) -> dict[str, Any]:
