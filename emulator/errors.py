@@ -8,7 +8,7 @@ the loaded document declares for the operation's family (see ``emulator/spec/fam
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 from typing import ClassVar
 
