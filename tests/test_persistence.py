@@ -84,8 +84,7 @@ def test_corrupt_state_file_is_a_startup_error_naming_it(tmp_path: Path) -> None
 def test_assistant_created_with_the_sdk_survives_a_restart(tmp_path: Path) -> None:
     settings = make_settings(tmp_path, persist=True)
     with LiveServer(create_app(settings)) as server:
-        if not _generic_store_loads(server):
-            pytest.skip("the store holding assistants does not implement the dump()/load() snapshot protocol yet")
+        assert _generic_store_loads(server)
         client = telnyx.Telnyx(api_key="test-key", base_url=server.url + "/v2", _strict_response_validation=True, max_retries=0)
         created = client.ai.assistants.create(name="Persistent", model="meta-llama/Meta-Llama-3.1-8B-Instruct", instructions="Stay")
     with LiveServer(create_app(settings)) as server:
