@@ -377,7 +377,8 @@ def test_drain_times_out_while_a_receiver_hangs(tmp_path: Path, receiver: Receiv
 
 async def raw_server(responses: list[bytes], *, close_after: bool) -> tuple[asyncio.Server, list[bytes]]:
     """A bare TCP server answering each request with the next canned response (then maybe closing),
-    to exercise the keep-alive transport against replies http.server never produces."""
+    to exercise the HTTP client against replies http.server never produces; ``heads`` collects the
+    request heads exactly as they arrived."""
     heads: list[bytes] = []
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -446,7 +447,41 @@ def test_transport_reads_chunked_and_close_delimited_replies(tmp_path: Path) -> 
     assert bad.status == "failed" and all(x.error == "connection_reset" for x in bad.attempts)
 
 
-def test_urls_with_credentials_go_through_httpx_with_basic_auth(tmp_path: Path, receiver: Receiver) -> None:
+def test_the_wire_carries_exactly_the_logged_headers_and_the_url_as_given(tmp_path: Path) -> None:
+    emulator, d = make(tmp_path)
+
+    async def go() -> tuple[Any, Any, list[bytes]]:
+        server, heads = await raw_server([b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok"], close_after=False)
+        base = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+        await d.start()
+        # Existing escapes stay as they are, characters illegal on the wire get encoded, the
+        # fragment is not sent, credentials become an Authorization header.
+        post = d.emit(tenant="k", event_type="e", payload={"a": 1}, urls=[base.replace("//", "//u%40x:p%3Aw@") + "/h ook/ü?a=%3A&b=c d#frag"])
+        await d.drain()
+        get = d.emit_form(tenant="k", url=base + "/g?x=%3A", method="GET", fields={"To": "+1 555"})
+        await d.drain()
+        await d.stop()
+        server.close()
+        return post, get, heads
+
+    post, get, heads = run(go())
+
+    def split(head: bytes) -> tuple[str, list[tuple[str, str]]]:
+        line, *fields = head.decode("latin-1").split("\r\n")
+        return line, [tuple(f.split(": ", 1)) for f in fields if f]  # type: ignore[misc]
+
+    (post_line, post_headers), (get_line, get_headers) = split(heads[0]), split(heads[1])
+    assert post_line == "POST /h%20ook/%C3%BC?a=%3A&b=c%20d HTTP/1.1"
+    assert post_headers == list(post.attempts[0].headers.items())  # every header, in order, nothing added
+    assert dict(post_headers)["authorization"] == "Basic " + base64.b64encode(b"u@x:p:w").decode()
+    assert get_line == "GET /g?x=%3A&To=%2B1+555 HTTP/1.1" and get.attempts[0].url.endswith(get_line[4:-9])
+    assert get_headers == list(get.attempts[0].headers.items())
+    wire = dict(get_headers)
+    key = VerifyKey(base64.b64decode(emulator.state.signing_key.public_key_b64))
+    key.verify(f"{wire['telnyx-timestamp']}|x=%3A&To=%2B1+555".encode(), base64.b64decode(wire["telnyx-signature-ed25519"]))
+
+
+def test_urls_with_credentials_are_sent_with_basic_auth(tmp_path: Path, receiver: Receiver) -> None:
     emulator, d = make(tmp_path)
     url = receiver.url().replace("http://", "http://user:secret@")
 
@@ -460,6 +495,7 @@ def test_urls_with_credentials_go_through_httpx_with_basic_auth(tmp_path: Path, 
     ev = run(go())
     [got] = receiver.requests
     assert got.headers["authorization"] == "Basic " + base64.b64encode(b"user:secret").decode()
+    assert ev.attempts[0].headers["authorization"] == got.headers["authorization"]  # logged as sent
     assert got.body == ev.attempts[0].body and ev.status == "delivered"
     sdk(emulator).webhooks.unwrap(got.body.decode(), headers=got.headers)
 
@@ -469,7 +505,8 @@ def test_unusable_urls_fail_cleanly(tmp_path: Path) -> None:
 
     async def go() -> list[Any]:
         await d.start()
-        evs = [d.emit(tenant="k", event_type="e", payload={}, urls=[u]) for u in ("ftp://example/x", "http://", "not a url")]
+        urls = ("ftp://example/x", "http://", "not a url", "http://127.0.0.1:99999/x", "http://h:port/x")
+        evs = [d.emit(tenant="k", event_type="e", payload={}, urls=[u]) for u in urls]
         await d.drain()
         await d.stop()
         return evs

@@ -1,8 +1,8 @@
 """The webhook dispatcher: queues events and delivers them, signed, retried and logged.
 
 ``emit`` only records the event and queues it; delivery happens in asyncio tasks on the app's
-loop with one shared ``httpx.AsyncClient``, so handlers never wait on a user's receiver and the
-API stays responsive while receivers are slow or down. Events sharing an ``ordering_key`` (a call)
+loop with one shared HTTP session (``Sender``, aiohttp), so handlers never wait on a user's
+receiver and the API stays responsive while receivers are slow or down. Events sharing an ``ordering_key`` (a call)
 go through one *lane* — a FIFO worked by a single task — so event N+1 is not sent before event N
 has finished all its attempts, while different keys (and key-less events) run in parallel.
 """
