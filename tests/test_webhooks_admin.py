@@ -186,3 +186,29 @@ def test_emit_and_drain_from_the_test_thread_while_testclient_runs_the_loop(
     assert third.status == "delivered"
     assert [r.json()["data"]["event_type"] for r in receiver.requests] == ["e1", "e2", "e3"]
     assert c.get("/_emulator/webhooks/deliveries", params={"status": "delivered"}).json()["meta"]["total"] == 3
+
+
+def test_outbox_survives_snapshot_and_restore(setup: tuple[TestClient, WebhookDispatcher], receiver: Receiver) -> None:
+    """The webhook outbox is part of ``/_emulator/snapshot``: attempts come back byte for byte,
+    the event id stream continues, and deliveries pending at snapshot time are sent again."""
+    c, d = setup
+    sent = c.post("/_emulator/webhooks/test", json={"url": receiver.url(), "payload": {"n": 1}}).json()["data"]
+    snap = c.get("/_emulator/snapshot").json()
+    assert [e["id"] for e in snap["services"]["webhooks"]["events"]] == [sent["id"]]
+    c.post("/_emulator/reset")
+    assert c.get("/_emulator/webhooks/deliveries").json()["data"] == []
+    assert c.post("/_emulator/restore", json=snap).status_code == 200
+    restored = c.get(f"/_emulator/webhooks/deliveries/{sent['id']}").json()["data"]
+    assert restored["deliveries"] == sent["deliveries"]  # exact bytes, headers, statuses
+    newer = c.post("/_emulator/webhooks/test", json={"url": receiver.url(), "payload": {"n": 2}}).json()["data"]
+    assert newer["id"] != sent["id"]
+    # A delivery still pending when the snapshot was taken is delivered after the restore.
+    pending = snap["services"]["webhooks"]["events"][0]
+    pending["deliveries"][0].update(state="pending", attempts=[])
+    assert c.post("/_emulator/restore", json=snap).status_code == 200
+    d.drain_sync()
+    assert len(receiver.requests) == 3
+    assert c.get(f"/_emulator/webhooks/deliveries/{sent['id']}").json()["data"]["status"] == "delivered"
+    bad = {**snap, "services": {"webhooks": {"events": [{"id": "x"}]}}}
+    assert c.post("/_emulator/restore", json=bad).status_code == 422
+    assert c.get(f"/_emulator/webhooks/deliveries/{sent['id']}").status_code == 200  # unchanged

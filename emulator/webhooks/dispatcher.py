@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from emulator.scenarios.ids import IdFactory
 from emulator.webhooks.envelope import Delivery, Event, FormRequest
+from emulator.webhooks.snapshot import dump_events, load_events
 from emulator.webhooks.log import DeliveryLog
 from emulator.webhooks.sender import Sender
 
@@ -39,6 +40,11 @@ class _Job:
     event: Event
     deliveries: list[Delivery]
     duplicate: bool = False  # "duplicate" disorder mode: send each successful delivery twice
+
+
+def _random_state(ids: IdFactory) -> list[Any]:
+    version, internal, gauss = ids.random.getstate()
+    return [version, list(internal), gauss]
 
 
 class WebhookDispatcher:
@@ -359,6 +365,37 @@ class WebhookDispatcher:
                         delivery.attempts.append(await sender.send(event, url, number, failover, duplicate=True))
                     return
         delivery.state = "failed"
+
+    # -- snapshots (the service protocol of emulator/store/snapshot.py) -------------------------
+
+    def snapshot_dump(self) -> dict[str, Any]:
+        """The outbox: every logged event with its attempts, plus the per-tenant id streams."""
+        data = dump_events(list(self.log))
+        data["ids"] = {tenant: _random_state(ids) for tenant, ids in self._ids.items()}
+        data["seq"] = max((ev.seq for ev in self.log), default=0)
+        return data
+
+    def snapshot_load(self, data: Any) -> None:
+        """Replace the outbox; deliveries that were pending are sent again (validated first)."""
+        events = load_events(data)
+        raw_ids = data.get("ids", {})
+        if not isinstance(raw_ids, dict):
+            raise ValueError("ids must be an object keyed by API key")
+        streams = {}
+        for tenant, state in raw_ids.items():
+            ids = IdFactory(self.settings.seed, f"webhooks:{tenant}")
+            version, internal, gauss = state
+            ids.random.setstate((version, tuple(internal), gauss))
+            streams[str(tenant)] = ids
+        self.log.clear()
+        self._ids = streams
+        self._seq = itertools.count(max(int(data.get("seq", 0)), max((ev.seq for ev in events), default=0)) + 1)
+        for event in events:
+            self.log.add(event)
+        for event in events:
+            pending = [d for d in event.deliveries if d.state == "pending"]
+            if pending:
+                self._enqueue(_Job(event, pending))
 
     # -- reset ---------------------------------------------------------------------------------
 
