@@ -50,7 +50,7 @@ async def build_context(request: Request, emulator: Emulator, operation: Operati
     validated = emulator.validator.validate(
         operation,
         path_params=path_params,
-        query_items=request.query_params.multi_items(),
+        query_items=request.query_params.multi_items() if request.scope["query_string"] else [],
         headers=request.headers,
         media_type=media_type,
         body=body,
@@ -88,7 +88,8 @@ async def api_endpoint(request: Request) -> Response:
     emulator: Emulator = request.app.state.emulator
     style = ErrorStyle.TELNYX
     try:
-        operation, path_params = emulator.index.match(request.method, request.url.path)
+        # scope["path"], not request.url.path: building a URL object costs ~10 µs per request.
+        operation, path_params = emulator.index.match(request.method, request.scope["path"])
         style = operation.style
         request.state.operation_id = operation.operation_id
         ctx = await build_context(request, emulator, operation, path_params)

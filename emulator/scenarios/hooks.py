@@ -69,7 +69,7 @@ class Scenarios:
         if rule is None and len(self.faults):
             facts = RequestFacts(
                 method=request.method,
-                path=request.url.path,
+                path=request.scope["path"],
                 operation_id=operation.operation_id,
                 api_key=api_key,
                 path_params=path_params,

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 
 @dataclass
 class JournalEntry:
     seq: int
-    at: str  # emulator-clock timestamp (RFC 3339)
+    at: float  # emulator-clock Unix seconds; formatted as RFC 3339 only when read (hot path)
     method: str
     path: str
     query: str
@@ -28,7 +29,10 @@ class JournalEntry:
     request_id: str | None
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        out = asdict(self)
+        dt = datetime.fromtimestamp(self.at, tz=UTC)
+        out["at"] = dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+        return out
 
 
 class Journal:

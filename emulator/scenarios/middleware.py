@@ -150,7 +150,7 @@ class ScenarioMiddleware:
             journal.record(
                 JournalEntry(
                     seq=journal.next_seq(),
-                    at=self.emulator.state.clock.iso(),
+                    at=self.emulator.state.clock.now(),
                     method=scope["method"],
                     path=scope["path"],
                     query=scope.get("query_string", b"").decode("latin-1"),
