@@ -168,7 +168,7 @@ def test_tenant_reset_forgets_scripts(builtin_app) -> None:  # noqa: ANN001
         assert c.post("/_emulator/transcripts", json={"sha256": "nothex", "text": "t"}).status_code == 400
 
 
-@pytest.mark.skipif(espeak_binary() is None, reason="espeak-ng is not on PATH; the built-in synthesizer path is tested above")
+@pytest.mark.skipif(espeak_binary() is None, reason="espeak-ng is not installed (optional engine); the built-in synthesizer path is tested above")
 def test_espeak_path_is_intelligible_engine_and_round_trips(tmp_path: Path) -> None:
     with TestClient(create_app(make_settings(tmp_path, tts_engine="espeak"))) as c:
         text = "Your code is four four two one."
