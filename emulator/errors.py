@@ -68,6 +68,28 @@ CODES: Mapping[str, CodeInfo] = {
 
 ERROR_DOCS_URL = "https://developers.telnyx.com/docs/overview/errors/{code}"
 
+# Validation problem kind (FastAPI's names, which ErrorItem.kind carries) -> the Telnyx code the
+# document uses for that kind of problem, for families that speak the Telnyx envelope.
+CODE_BY_KIND: Mapping[str, str] = {
+    "missing": "10004",  # Missing required parameter
+    "enum": "10032",  # Invalid enumerated value
+    "literal_error": "10032",
+    "string_type": "10026",  # Invalid parameter type
+    "int_type": "10026",
+    "float_type": "10026",
+    "bool_type": "10026",
+    "dict_type": "10026",
+    "list_type": "10026",
+    "int_parsing": "10026",
+    "float_parsing": "10026",
+    "bool_parsing": "10026",
+    "type_error": "10026",
+    "greater_than_equal": "10033",  # Value outside of range
+    "less_than_equal": "10033",
+    "greater_than": "10033",
+    "less_than": "10033",
+}
+
 
 @dataclass(frozen=True)
 class ErrorItem:
@@ -193,10 +215,11 @@ def error_body(err: ApiError, style: ErrorStyle) -> dict[str, object]:
         return {"errors": fields}
     out: list[dict[str, object]] = []
     for i in err.items:
-        code = i.code or err.instance_code
+        specific = i.code or (CODE_BY_KIND.get(i.kind) if isinstance(err, ValidationFailed) else None)
+        code = specific or err.instance_code
         entry: dict[str, object] = {
             "code": code,
-            "title": CODES[code].title if i.code and i.code in CODES else err.instance_title,
+            "title": CODES[code].title if specific and specific in CODES else err.instance_title,
             "detail": i.detail,
             "meta": {"url": ERROR_DOCS_URL.format(code=code)},
         }
