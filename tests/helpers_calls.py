@@ -10,16 +10,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import parse_qsl, urlsplit
 
+import httpx
 import orjson
 import telnyx
 from starlette.testclient import TestClient
 
 from emulator.app import create_app
 from emulator.settings import Settings
-from tests.conftest import LiveServer  # noqa: F401  (re-exported: the calls tests import it from here)
+from tests.conftest import LiveServer
 
 API_KEY = "calls-test-key"
 AUTH = {"Authorization": f"Bearer {API_KEY}"}
@@ -204,3 +205,25 @@ def webhook_validators(doc: dict[str, Any]) -> dict[str, Any]:
         for event_type in enum:
             out[event_type] = jsonschema.Draft202012Validator(root, format_checker=jsonschema.FormatChecker())
     return out
+
+
+class SdkSession(NamedTuple):
+    server: LiveServer
+    client: telnyx.Telnyx  # the official SDK, strict response validation on
+    verifier: telnyx.Telnyx  # holds the emulator's public key, for webhooks.unwrap
+    rx: Receiver
+
+
+@contextmanager
+def sdk_session(tmp_path: Path) -> Iterator[SdkSession]:
+    """A real uvicorn emulator (frozen clock), the official SDK pointed at it, an SDK holding the
+    public key from ``GET /_emulator/public-key``, and a webhook receiver (closed on exit)."""
+    rx = Receiver()
+    app = create_app(Settings(state_dir=tmp_path / "state", clock_frozen=True, webhook_timestamp="wall"))
+    try:
+        with LiveServer(app) as server:
+            client = telnyx.Telnyx(api_key=API_KEY, base_url=f"{server.url}/v2", _strict_response_validation=True)
+            key = httpx.get(f"{server.url}/_emulator/public-key").json()["public_key"]
+            yield SdkSession(server, client, telnyx.Telnyx(api_key="k", public_key=key), rx)
+    finally:
+        rx.close()

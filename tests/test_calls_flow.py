@@ -6,45 +6,34 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
-import telnyx
 
-from emulator.app import create_app
-from emulator.settings import Settings
-from tests.helpers_calls import API_KEY, AUTH, CLIENT_STATE, LiveServer, Receiver, calls_env
+from tests.helpers_calls import API_KEY, AUTH, CLIENT_STATE, calls_env, sdk_session
 
 OTHER_STATE = "c2Vjb25kIHN0YXRl"  # "second state"
 
 
 def test_sdk_dial_answer_speak_gather_hangup(tmp_path: Path) -> None:
-    rx = Receiver()
-    app = create_app(Settings(state_dir=tmp_path / "state", clock_frozen=True, webhook_timestamp="wall"))
-    try:
-        with LiveServer(app) as server:
-            client = telnyx.Telnyx(api_key=API_KEY, base_url=f"{server.url}/v2", _strict_response_validation=True)
-            key = httpx.get(f"{server.url}/_emulator/public-key").json()["public_key"]
-            verifier = telnyx.Telnyx(api_key="k", public_key=key)
-            httpx.post(f"{server.url}/_emulator/calls/scripts", json={"to": "+13125550123", "steps": ["answer", "press 42#"], "api_key": API_KEY})
+    with sdk_session(tmp_path) as (server, client, verifier, rx):
+        httpx.post(f"{server.url}/_emulator/calls/scripts", json={"to": "+13125550123", "steps": ["answer", "press 42#"], "api_key": API_KEY})
 
-            dialled = client.calls.dial(
-                connection_id="conn-1", from_="+13125550001", to="+13125550123", webhook_url=rx.url(), client_state=CLIENT_STATE
-            )
-            ccid = dialled.data.call_control_id
-            assert ccid.startswith("v3:") and dialled.data.is_alive is True
-            assert [h.event_type for h in rx.wait(2)] == ["call.initiated", "call.answered"]
+        dialled = client.calls.dial(
+            connection_id="conn-1", from_="+13125550001", to="+13125550123", webhook_url=rx.url(), client_state=CLIENT_STATE
+        )
+        ccid = dialled.data.call_control_id
+        assert ccid.startswith("v3:") and dialled.data.is_alive is True
+        assert [h.event_type for h in rx.wait(2)] == ["call.initiated", "call.answered"]
 
-            assert client.calls.actions.speak(ccid, payload="Please enter your code", voice="female").data.result == "ok"
-            rx.wait(3)
-            httpx.post(f"{server.url}/_emulator/clock", json={"advance": 2})  # 4 words = 1.6 s of speech
-            rx.wait(4)
-            client.calls.actions.gather(ccid, minimum_digits=1, maximum_digits=5, client_state=OTHER_STATE)
-            rx.wait(8)
-            status = client.calls.retrieve_status(ccid)
-            assert status.data.is_alive is True and status.data.call_duration == 2
-            client.calls.actions.hangup(ccid)
-            hits = rx.wait(9)
-            assert client.calls.retrieve_status(ccid).data.is_alive is False
-    finally:
-        rx.close()
+        assert client.calls.actions.speak(ccid, payload="Please enter your code", voice="female").data.result == "ok"
+        rx.wait(3)
+        httpx.post(f"{server.url}/_emulator/clock", json={"advance": 2})  # 4 words = 1.6 s of speech
+        rx.wait(4)
+        client.calls.actions.gather(ccid, minimum_digits=1, maximum_digits=5, client_state=OTHER_STATE)
+        rx.wait(8)
+        status = client.calls.retrieve_status(ccid)
+        assert status.data.is_alive is True and status.data.call_duration == 2
+        client.calls.actions.hangup(ccid)
+        hits = rx.wait(9)
+        assert client.calls.retrieve_status(ccid).data.is_alive is False
 
     assert [h.event_type for h in hits] == [
         "call.initiated",

@@ -7,14 +7,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import httpx
 import pytest
 import telnyx
 
-from emulator.app import create_app
 from emulator.paths import embedded_spec_path
-from emulator.settings import Settings
-from tests.helpers_calls import API_KEY, CLIENT_STATE, Calls, Hit, LiveServer, Receiver, calls_env, webhook_validators
+from tests.helpers_calls import CLIENT_STATE, Calls, Hit, calls_env, sdk_session, webhook_validators
 
 VALIDATORS = webhook_validators(json.loads(Path(embedded_spec_path()).read_text()))
 RELAY_URL = "wss://example.com/relay"
@@ -182,29 +179,21 @@ def test_conversation_relay_one_session_and_its_end(tmp_path: Path) -> None:
 
 
 def test_official_sdk_drives_queue_sip_info_and_relay(tmp_path: Path) -> None:
-    rx = Receiver()
-    app = create_app(Settings(state_dir=tmp_path / "state", clock_frozen=True, webhook_timestamp="wall"))
-    try:
-        with LiveServer(app) as server:
-            client = telnyx.Telnyx(api_key=API_KEY, base_url=f"{server.url}/v2", _strict_response_validation=True)
-            key = httpx.get(f"{server.url}/_emulator/public-key").json()["public_key"]
-            verifier = telnyx.Telnyx(api_key="k", public_key=key)
-            ccid = client.calls.dial(connection_id="c", from_="+13125550001", to="+13125550777", webhook_url=rx.url()).data.call_control_id
-            rx.wait(2)
-            assert client.calls.actions.enqueue(ccid, queue_name="support", client_state=CLIENT_STATE).data.result == "ok"
-            with pytest.raises(telnyx.UnprocessableEntityError) as again:
-                client.calls.actions.enqueue(ccid, queue_name="support")
-            assert again.value.status_code == 422 and again.value.body["errors"][0]["code"] == "90038"  # type: ignore[index]
-            assert client.calls.actions.leave_queue(ccid).data.result == "ok"
-            assert client.calls.actions.send_sip_info(ccid, body="ping", content_type="text/plain").data.result == "ok"
-            relay = client.calls.actions.start_conversation_relay(ccid, url=RELAY_URL, greeting="Hi!")
-            assert relay.data.conversation_relay_id and relay.data.result == "ok"
-            assert client.calls.actions.stop_conversation_relay(ccid).data.result == "ok"
-            with pytest.raises(telnyx.NotFoundError):
-                client.calls.actions.leave_queue("v3:unknown")
-            hits = rx.wait(5)
-    finally:
-        rx.close()
+    with sdk_session(tmp_path) as (server, client, verifier, rx):
+        ccid = client.calls.dial(connection_id="c", from_="+13125550001", to="+13125550777", webhook_url=rx.url()).data.call_control_id
+        rx.wait(2)
+        assert client.calls.actions.enqueue(ccid, queue_name="support", client_state=CLIENT_STATE).data.result == "ok"
+        with pytest.raises(telnyx.UnprocessableEntityError) as again:
+            client.calls.actions.enqueue(ccid, queue_name="support")
+        assert again.value.status_code == 422 and again.value.body["errors"][0]["code"] == "90038"  # type: ignore[index]
+        assert client.calls.actions.leave_queue(ccid).data.result == "ok"
+        assert client.calls.actions.send_sip_info(ccid, body="ping", content_type="text/plain").data.result == "ok"
+        relay = client.calls.actions.start_conversation_relay(ccid, url=RELAY_URL, greeting="Hi!")
+        assert relay.data.conversation_relay_id and relay.data.result == "ok"
+        assert client.calls.actions.stop_conversation_relay(ccid).data.result == "ok"
+        with pytest.raises(telnyx.NotFoundError):
+            client.calls.actions.leave_queue("v3:unknown")
+        hits = rx.wait(5)
     assert [h.event_type for h in hits] == ["call.initiated", "call.answered", "call.enqueued", "call.dequeued", "call.conversation.ended"]
     for hit in hits:
         event = verifier.webhooks.unwrap(hit.body.decode(), headers=hit.headers)

@@ -7,47 +7,39 @@ from pathlib import Path
 import httpx
 import telnyx
 
-from emulator.app import create_app
-from emulator.settings import Settings
-from tests.helpers_calls import API_KEY, AUTH, Calls, LiveServer, Receiver, calls_env
+from tests.helpers_calls import API_KEY, AUTH, Calls, calls_env, sdk_session
 
 ALL_EVENTS = "initiated ringing answered completed no-answer busy canceled failed analyzed"
 
 
 def test_sdk_ai_call_sends_status_and_conversation_callbacks(tmp_path: Path) -> None:
-    rx = Receiver()
-    app = create_app(Settings(state_dir=tmp_path / "state", clock_frozen=True, webhook_timestamp="wall"))
-    try:
-        with LiveServer(app) as server:
-            client = telnyx.Telnyx(api_key=API_KEY, base_url=f"{server.url}/v2", _strict_response_validation=True)
-            httpx.post(
-                f"{server.url}/_emulator/calls/scripts",
-                json={"to": "+13125559000", "api_key": API_KEY, "steps": ["answer", "say: I'd like to book a table", {"action": "hangup", "after": 3}]},
-            )
-            result = client.texml.initiate_ai_call(
-                "texml-app-1",
-                ai_assistant_id="assistant-7",
-                from_="+13125550001",
-                to="+13125559000",
-                status_callback=rx.url("/status"),
-                status_callback_event="initiated ringing answered completed analyzed",
-                conversation_callback=rx.url("/conversation"),
-            )
-            assert result.status == "queued" and result.to == "+13125559000" and result.call_sid
-            rx.wait(3, path="/status")
-            httpx.post(f"{server.url}/_emulator/clock", json={"advance": 5})
-            statuses = rx.wait(4, path="/status")
-            httpx.post(f"{server.url}/_emulator/clock", json={"advance": 1})
-            statuses = rx.wait(5, path="/status")
-            conversation = rx.wait(2, path="/conversation")
-            h = Calls.__new__(Calls)
-            h.public_key = httpx.get(f"{server.url}/_emulator/public-key").json()["public_key"]
-            h.sdk = telnyx.Telnyx(api_key="k", public_key=h.public_key)
-            h.verify(statuses + conversation)
-            conversation_id = conversation[0].form()["ConversationId"]
-            messages = client.get(f"/ai/conversations/{conversation_id}/messages", cast_to=object)
-    finally:
-        rx.close()
+    with sdk_session(tmp_path) as (server, client, verifier, rx):
+        httpx.post(
+            f"{server.url}/_emulator/calls/scripts",
+            json={"to": "+13125559000", "api_key": API_KEY, "steps": ["answer", "say: I'd like to book a table", {"action": "hangup", "after": 3}]},
+        )
+        result = client.texml.initiate_ai_call(
+            "texml-app-1",
+            ai_assistant_id="assistant-7",
+            from_="+13125550001",
+            to="+13125559000",
+            status_callback=rx.url("/status"),
+            status_callback_event="initiated ringing answered completed analyzed",
+            conversation_callback=rx.url("/conversation"),
+        )
+        assert result.status == "queued" and result.to == "+13125559000" and result.call_sid
+        rx.wait(3, path="/status")
+        httpx.post(f"{server.url}/_emulator/clock", json={"advance": 5})
+        statuses = rx.wait(4, path="/status")
+        httpx.post(f"{server.url}/_emulator/clock", json={"advance": 1})
+        statuses = rx.wait(5, path="/status")
+        conversation = rx.wait(2, path="/conversation")
+        h = Calls.__new__(Calls)
+        h.public_key = httpx.get(f"{server.url}/_emulator/public-key").json()["public_key"]
+        h.sdk = telnyx.Telnyx(api_key="k", public_key=h.public_key)
+        h.verify(statuses + conversation)
+        conversation_id = conversation[0].form()["ConversationId"]
+        messages = client.get(f"/ai/conversations/{conversation_id}/messages", cast_to=object)
 
     forms = [s.form() for s in statuses]
     assert [f["StatusCallbackEvent"] for f in forms] == ["initiated", "ringing", "answered", "completed", "analyzed"]

@@ -15,7 +15,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from emulator.admin.core import admin_endpoint, emulator_of
-from emulator.errors import ApiError, BadRequest, ErrorItem, InternalError, NotFound, ValidationFailed
+from emulator.errors import ApiError, BadRequest, ErrorItem, NotFound, ValidationFailed
 from emulator.http.responses import JSONResponse
 from emulator.scenarios.faults import pydantic_items
 from emulator.scenarios.latency import DelaySpec
@@ -25,10 +25,7 @@ if TYPE_CHECKING:
 
 
 def scenarios_of(request: Request) -> Scenarios:
-    found = emulator_of(request).services.get("scenarios")
-    if found is None:
-        raise InternalError("The scenarios service is not installed.")
-    return found
+    return emulator_of(request).services["scenarios"]  # install_services always installs it
 
 
 async def _json(request: Request) -> Any:

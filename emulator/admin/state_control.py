@@ -17,7 +17,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from emulator.admin.core import admin_endpoint, emulator_of, json_body
-from emulator.errors import ErrorItem, InternalError, ValidationFailed
+from emulator.errors import ErrorItem, ValidationFailed
 from emulator.fixtures_loader import FixtureError
 from emulator.http.responses import JSONResponse
 from emulator.store import snapshot
@@ -113,9 +113,7 @@ def _int_param(request: Request, name: str) -> int | None:
 @admin_endpoint
 async def journal(request: Request) -> Response:
     emulator = emulator_of(request)
-    found = emulator.services.get("journal")
-    if found is None:
-        raise InternalError("The journal service is not installed.")
+    found = emulator.services["journal"]
     if request.method == "DELETE":
         return JSONResponse({"deleted": found.clear()})
     q = request.query_params
@@ -134,9 +132,7 @@ async def journal(request: Request) -> Response:
 @admin_endpoint
 async def fixtures(request: Request) -> Response:
     emulator = emulator_of(request)
-    service = emulator.services.get("fixtures")
-    if service is None:
-        raise InternalError("The fixtures service is not installed.")
+    service = emulator.services["fixtures"]
     if request.method == "POST":
         body = await json_body(request)
         kind = body.get("kind")

@@ -7,7 +7,6 @@ it with ``ordering_key=call_control_id`` so one call's events reach the receiver
 
 from __future__ import annotations
 
-import logging
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -20,7 +19,6 @@ if TYPE_CHECKING:
     from emulator.scenarios.ids import IdFactory
     from emulator.store.state import TenantState
 
-log = logging.getLogger("emulator.calls")
 
 # Events whose published payload carries the parties (``from``/``to``); others carry only ids.
 WITH_PARTIES = frozenset(
@@ -170,10 +168,7 @@ def emit(env: Env, call: Call, event_type: str, extra: dict[str, Any] | None = N
     payload = base_payload(call, event_type)
     if extra:
         payload.update(extra)
-    dispatcher = env.emulator.services.get("webhooks")
-    if dispatcher is None:  # only when the webhook service is not installed at all
-        log.warning("no webhook dispatcher installed; dropping %s", event_type)
-        return None
+    dispatcher = env.emulator.services["webhooks"]
     urls, failover = targets(env, call, event_type)
     return dispatcher.emit(
         tenant=env.tenant.api_key,
