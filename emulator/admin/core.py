@@ -27,7 +27,9 @@ def emulator_of(request: Request) -> Emulator:
     return emulator
 
 
-async def json_body(request: Request) -> dict[str, Any]:
+async def json_body(request: Request, *, allow_list: bool = False) -> Any:
+    """The control-API request body: a JSON object (``{}`` when empty), or with ``allow_list``
+    also a JSON array (e.g. several fault rules posted at once)."""
     import orjson
 
     raw = await request.body()
@@ -37,8 +39,8 @@ async def json_body(request: Request) -> dict[str, Any]:
         value = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise BadRequest(f"The request body is not valid JSON: {exc.msg}") from exc
-    if not isinstance(value, dict):
-        raise BadRequest("The request body must be a JSON object.")
+    if not isinstance(value, dict) and not (allow_list and isinstance(value, list)):
+        raise BadRequest("The request body must be a JSON object" + (" or array." if allow_list else "."))
     return value
 
 

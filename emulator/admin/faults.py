@@ -14,8 +14,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from emulator.admin.core import admin_endpoint, emulator_of
-from emulator.errors import ApiError, BadRequest, ErrorItem, NotFound, ValidationFailed
+from emulator.admin.core import admin_endpoint, emulator_of, json_body
+from emulator.errors import ApiError, ErrorItem, NotFound, ValidationFailed
 from emulator.http.responses import JSONResponse
 from emulator.scenarios.faults import pydantic_items
 from emulator.scenarios.latency import DelaySpec
@@ -28,21 +28,11 @@ def scenarios_of(request: Request) -> Scenarios:
     return emulator_of(request).services["scenarios"]  # install_services always installs it
 
 
-async def _json(request: Request) -> Any:
-    import orjson
-
-    raw = await request.body()
-    try:
-        return orjson.loads(raw) if raw.strip() else {}
-    except orjson.JSONDecodeError as exc:
-        raise BadRequest(f"The request body is not valid JSON: {exc.msg}") from exc
-
-
 @admin_endpoint
 async def add_faults(request: Request) -> Response:
     """One rule object, or a JSON list of rules (validated all together before any is added)."""
     scenarios = scenarios_of(request)
-    body = await _json(request)
+    body = await json_body(request, allow_list=True)
     rules = body if isinstance(body, list) else [body]
     added = []
     try:
@@ -110,7 +100,7 @@ def _validate(model: type[BaseModel], data: Any) -> Any:
 async def latency(request: Request) -> Response:
     scenarios = scenarios_of(request)
     if request.method == "POST":
-        update: LatencyUpdate = _validate(LatencyUpdate, await _json(request))
+        update: LatencyUpdate = _validate(LatencyUpdate, await json_body(request))
         scenarios.latency.configure(enabled=update.enabled, scale=update.scale, categories=update.categories)
     return JSONResponse(scenarios.latency.view())
 
@@ -119,7 +109,7 @@ async def latency(request: Request) -> Response:
 async def ratelimit(request: Request) -> Response:
     scenarios = scenarios_of(request)
     if request.method == "POST":
-        update: RateLimitUpdate = _validate(RateLimitUpdate, await _json(request))
+        update: RateLimitUpdate = _validate(RateLimitUpdate, await json_body(request))
         scenarios.ratelimit.configure(enabled=update.enabled, rps=update.rps, burst=update.burst, dial_cps=update.dial_cps)
     return JSONResponse(scenarios.ratelimit.view())
 
