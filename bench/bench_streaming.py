@@ -40,7 +40,7 @@ SERVER = textwrap.dedent(
     import sys, uvicorn
     from pathlib import Path
     from emulator.app import create_app
-    from emulator.settings import Settings
+    from emulator.core.settings import Settings
     settings = Settings(state_dir=Path(sys.argv[2]), stream_token_delay=float(sys.argv[3]))
     uvicorn.run(create_app(settings), host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", access_log=False)
     """

@@ -26,10 +26,10 @@ from starlette.datastructures import Headers
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from emulator.errors import ValidationFailed  # noqa: E402
-from emulator.spec.index import OperationIndex  # noqa: E402
-from emulator.spec.loader import SpecDocument, load_document  # noqa: E402
-from emulator.spec.validate import RequestValidator  # noqa: E402
+from emulator.core.errors import ValidationFailed  # noqa: E402
+from emulator.openapi.index import OperationIndex  # noqa: E402
+from emulator.openapi.loader import SpecDocument, load_document  # noqa: E402
+from emulator.openapi.validate import RequestValidator  # noqa: E402
 
 HOST = "http://emulator.test"
 AUTH = {"Authorization": "Bearer KEY_BENCH"}

@@ -97,10 +97,10 @@ def pct(values: list[float], p: float) -> float:
 
 async def run(args: argparse.Namespace, receiver: str, state_dir: Path) -> None:
     from emulator.app import create_app
-    from emulator.settings import Settings
+    from emulator.core.settings import Settings
 
     app = create_app(Settings(state_dir=state_dir, webhook_log_limit=max(10_000, args.events * 2)))
-    d = app.state.emulator.services["webhooks"]
+    d = app.state.emulator.services.webhooks
     await d.start()
     hook = receiver + "/hook"
 

@@ -1,103 +1,199 @@
-"""``create_app(settings)`` → a Starlette app that is one complete, independent emulator."""
+"""The composition root: ``create_app(settings)`` → one complete, independent emulator.
+
+It builds the runtime from the kernel and ``FAMILIES`` (the only list of API families) and lists
+the API request chain in order, outermost first::
+
+    transport faults → journal → save after writes → request id →
+        route → auth → body → faults/rate/latency → validate → handler → render
+
+The first four are ASGI middlewares (``faults/transport.py``, ``http/journaling.py``,
+``http/saves.py``, ``http/request_id.py``); the rest is :class:`emulator.http.dispatch.Api`, one
+step per line. Control-API requests (``/_emulator``) take Starlette's router instead, behind one
+admin-token guard and one exception handler (``control/guard.py``).
+"""
 
 from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterable
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from emulator.admin import admin_routes
-from emulator.http.dispatch import api_endpoint
-from emulator.http.middleware import RequestIdMiddleware
-from emulator.resources import handler_modules
-from emulator.resources.registry import collect
-from emulator.scenarios.middleware import ScenarioMiddleware
-from emulator.runtime import Emulator
-from emulator.settings import Settings
-from emulator.spec.index import OperationIndex
-from emulator.spec.loader import SpecDocument, load_document
-from emulator.spec.synth import Synthesizer
-from emulator.spec.validate import RequestValidator
-from emulator.store.state import EmulatorState
+from emulator.control import faults as control_faults
+from emulator.control import lifecycle_policies, state_control, system
+from emulator.control import webhooks as control_webhooks
+from emulator.control.guard import AdminGuard, api_error_handler
+from emulator.control.table import build_routes
+from emulator.core.clock import parse_clock_start
+from emulator.core.errors import ApiError
+from emulator.core.journal import Journal
+from emulator.core.lifecycles import Lifecycles
+from emulator.core.paths import fixtures_dir
+from emulator.core.persistence import Persistence
+from emulator.core.settings import Settings
+from emulator.core.snapshot import StoreNames
+from emulator.core.state import EmulatorState
+from emulator.crud.service import GenericCrud, GenericStore
+from emulator.fakes.llm import ModelEngine
+from emulator.families import FAMILIES
+from emulator.faults.chain import FaultChain
+from emulator.faults.transport import TransportFaults
+from emulator.http.binding import collect
+from emulator.http.dispatch import Api
+from emulator.http.journaling import Journaling
+from emulator.http.request_id import RequestIdMiddleware
+from emulator.http.saves import SaveAfterWrites
+from emulator.openapi.index import OperationIndex
+from emulator.openapi.loader import SpecDocument, load_document
+from emulator.openapi.synth import Synthesizer
+from emulator.openapi.validate import RequestValidator
+from emulator.runtime.emulator import Emulator, Services
+from emulator.runtime.family import ControlRoute, Family
+from emulator.runtime.fixtures import Fixtures, kernel_kinds
+from emulator.webhooks.dispatcher import WebhookDispatcher
 from emulator.webhooks.keys import load_signing_key
 
 log = logging.getLogger("emulator")
 
 CONTROL_PREFIX = "/_emulator"
 
+KERNEL_CONTROL: tuple[ControlRoute, ...] = (
+    system.CONTROL
+    + control_webhooks.CONTROL
+    + control_faults.CONTROL
+    + state_control.CONTROL
+    + lifecycle_policies.CONTROL
+)
 
-def build_emulator(settings: Settings, doc: SpecDocument | None = None) -> Emulator:
-    """Load and compile everything the app needs (the slow part of start-up, done once)."""
+
+def build_emulator(settings: Settings, doc: SpecDocument | None = None, families: tuple[Family, ...] = FAMILIES) -> Emulator:
+    """Load and compile everything the app needs (the slow part of start-up, done once).
+
+    Order matters: fixtures are parsed first (a malformed file stops start-up, naming it), then a
+    persisted state is restored (restored tenants keep their data; fixtures seed only tenants
+    created afterwards), then the clock is placed where the settings say.
+    """
     if doc is None:
         doc = load_document(settings.spec, cache_dir=settings.state_dir / "spec-cache")
     index = OperationIndex(doc)
+    synthesizer = Synthesizer(doc, seed=settings.seed)
     state = EmulatorState(settings, load_signing_key(settings.signing_key, settings.state_dir))
+    handlers = collect(module for family in families for module in family.handler_modules)
+    unknown = sorted(op_id for op_id in handlers if op_id not in index.by_id)
+    if unknown and settings.spec is None:
+        # Our handlers must match our embedded document; with a user's --spec, handlers for
+        # operations it lacks simply never run.
+        raise RuntimeError(f"handlers bound to operations the document lacks: {unknown}")
+    names = StoreNames(store for family in ((GenericStore,), *(f.stores for f in families)) for store in family)
+    services = Services(
+        webhooks=WebhookDispatcher(settings, state),
+        model=ModelEngine(settings, state, synthesizer),
+        faults=FaultChain(settings, index),
+        journal=Journal(settings.journal_size),
+        lifecycles=Lifecycles(state, tuple(kind for f in families for kind in f.lifecycle_kinds)),
+        persistence=None,
+    )
     emulator = Emulator(
         settings=settings,
         doc=doc,
         index=index,
         validator=RequestValidator(doc, index),
-        synthesizer=Synthesizer(doc, seed=settings.seed),
-        handlers=collect(handler_modules()),
+        synthesizer=synthesizer,
+        handlers=handlers,
         state=state,
+        services=services,
+        store_names=names,
     )
-    unknown = sorted(op_id for op_id in emulator.handlers if op_id not in index.by_id)
-    if unknown and settings.spec is None:
-        # Our handlers must match our embedded document; with a user's --spec, handlers for
-        # operations it lacks simply never run.
-        raise RuntimeError(f"handlers bound to operations the document lacks: {unknown}")
-    from emulator.services import install_services  # noqa: PLC0415
-
-    install_services(emulator)
+    services.crud = GenericCrud(emulator)
+    for family in families:
+        for factory in family.services:
+            services.add_family_service(factory(emulator))
+    kinds = {**kernel_kinds(), **{k: p for f in families for k, p in f.fixture_kinds.items()}}
+    folders = [fixtures_dir(), *([settings.fixtures] if settings.fixtures is not None else [])]
+    services.fixtures = Fixtures(emulator, kinds, folders)
+    if settings.persist:
+        services.persistence = Persistence(settings, state, names, services.snapshot_participants)
+        services.persistence.load()
+    _place_clock(emulator)
+    state.on_reset(_after_reset(services))
     return emulator
 
 
-def create_app(settings: Settings | None = None, *, doc: SpecDocument | None = None) -> Starlette:
+def _place_clock(emulator: Emulator) -> None:
+    settings, clock = emulator.settings, emulator.state.clock
+    if settings.clock_start is not None:
+        clock.set(parse_clock_start(settings.clock_start), freeze=settings.clock_frozen)
+    elif settings.clock_frozen and not clock.frozen:
+        clock.set(clock.now(), freeze=True)
+
+
+def _after_reset(services: Services) -> Callable[[EmulatorState, str | None], None]:
+    def on_reset(_state: EmulatorState, api_key: str | None) -> None:
+        if api_key is None:  # a full reset puts the whole emulator back, rules included
+            services.faults.reset()
+            services.journal.clear()
+        if services.persistence is not None:
+            services.persistence.mark_dirty()
+
+    return on_reset
+
+
+def api_chain(emulator: Emulator) -> ASGIApp:
+    """The API request path, outermost first (see the module docstring)."""
+    settings, services = emulator.settings, emulator.services
+    wrappers: list[Callable[[ASGIApp], ASGIApp]] = [
+        TransportFaults,
+        lambda app: Journaling(app, journal=services.journal, clock=emulator.state.clock),
+        *([lambda app: SaveAfterWrites(app, persistence=p)] if (p := services.persistence) is not None else []),
+        lambda app: RequestIdMiddleware(app, log_requests=settings.access_log),
+    ]
+    app: ASGIApp = Api(emulator)
+    for wrap in reversed(wrappers):
+        app = wrap(app)
+    return app
+
+
+def create_app(settings: Settings | None = None, *, doc: SpecDocument | None = None, families: tuple[Family, ...] = FAMILIES) -> Starlette:
     """A complete emulator. Call it twice and you get two emulators that share nothing."""
     settings = settings or Settings()
-    emulator = build_emulator(settings, doc)
+    emulator = build_emulator(settings, doc, families)
+    control = KERNEL_CONTROL + tuple(route for family in families for route in family.control)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         emulator.state.scheduler.start()
-        for service in emulator.services.values():
-            start = getattr(service, "start", None)
-            if callable(start):
-                await start()
+        started = emulator.services.lifespans()
+        for service in started:
+            await service.start()
         try:
             yield
         finally:
-            for service in reversed(list(emulator.services.values())):
-                stop = getattr(service, "stop", None)
-                if callable(stop):
-                    await stop()
+            for service in reversed(started):
+                await service.stop()
             await emulator.state.scheduler.stop()
 
     app = EmulatorApp(
-        routes=admin_routes(),
+        routes=build_routes(control),
         # Control-API requests take Starlette's usual path, with our middleware around them.
-        middleware=[Middleware(RequestIdMiddleware, log_requests=settings.access_log)],
+        middleware=[
+            Middleware(RequestIdMiddleware, log_requests=settings.access_log),
+            Middleware(AdminGuard, token=settings.admin_token, public_paths=_public(control)),
+        ],
+        exception_handlers={ApiError: api_error_handler},
         lifespan=lifespan,
     )
     app.router.redirect_slashes = False
-    # API requests skip Starlette's middleware stack and router entirely (see EmulatorApp).
-    # ScenarioMiddleware is outermost: it drops connections for transport faults, fills the journal.
-    app.api = ScenarioMiddleware(
-        RequestIdMiddleware(api_asgi, log_requests=settings.access_log), emulator=emulator
-    )
+    app.api = api_chain(emulator)
     app.state.emulator = emulator
+    app.state.control_table = control
     return app
 
 
-async def api_asgi(scope: Scope, receive: Receive, send: Send) -> None:
-    """The API endpoint as a bare ASGI app: ``api_endpoint`` renders every error itself."""
-    response = await api_endpoint(Request(scope, receive, send))
-    await response(scope, receive, send)
+def _public(control: Iterable[ControlRoute]) -> list[str]:
+    return [route.path for route in control if route.public]
 
 
 class EmulatorApp(Starlette):
@@ -105,7 +201,7 @@ class EmulatorApp(Starlette):
 
     The API is one catch-all endpoint that routes, authenticates and renders errors itself, so
     Starlette's error/exception middleware and router (which would first try every control
-    route's regex: ~45 matches, a third of a request's CPU) only add cost on the API path.
+    route's regex: ~50 matches, a third of a request's CPU) only add cost on the API path.
     """
 
     api: ASGIApp
@@ -116,3 +212,4 @@ class EmulatorApp(Starlette):
             await self.api(scope, receive, send)
             return
         await super().__call__(scope, receive, send)
+

@@ -28,7 +28,7 @@ def _add_serve_flags(p: argparse.ArgumentParser) -> None:
     ``--some-field`` sets ``some_field`` (env ``TELNYX_EMULATOR_SOME_FIELD``); booleans are
     switches; ``Literal`` fields get ``choices``; help is the field's docstring.
     """
-    from emulator.settings import Settings
+    from emulator.core.settings import Settings
 
     for name, field in Settings.model_fields.items():
         flag = "--" + name.replace("_", "-")
@@ -77,8 +77,8 @@ def _derive_spec_parser(sub: Any) -> None:
 
 
 def derive_spec(args: argparse.Namespace) -> int:
-    from emulator.spec.derive import DeriveError, derive_file
-    from emulator.spec.loader import SpecLoadError
+    from emulator.openapi.derive.build import DeriveError, derive_file
+    from emulator.openapi.loader import SpecLoadError
 
     if args.check and args.out is None:
         print("telnyx-emulator: --check needs --out (the file to compare)", file=sys.stderr)
@@ -106,7 +106,7 @@ def derive_spec(args: argparse.Namespace) -> int:
 
 
 def settings_from_args(args: argparse.Namespace) -> Any:
-    from emulator.settings import Settings
+    from emulator.core.settings import Settings
 
     overrides = {
         key: value
@@ -136,7 +136,7 @@ def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from emulator.app import create_app
-    from emulator.spec.loader import SpecLoadError
+    from emulator.openapi.loader import SpecLoadError
 
     try:
         settings = settings_from_args(args)

@@ -14,7 +14,7 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from emulator.app import create_app
-from emulator.settings import Settings
+from emulator.core.settings import Settings
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_SPEC = REPO_ROOT.parent / "shared" / "openapi" / "telnyx-spec3.yml"

@@ -19,7 +19,7 @@ import telnyx
 from starlette.testclient import TestClient
 
 from emulator.app import create_app
-from emulator.settings import Settings
+from emulator.core.settings import Settings
 from tests.conftest import LiveServer
 
 API_KEY = "calls-test-key"

@@ -9,7 +9,7 @@ import httpx
 import orjson
 
 from emulator.app import create_app
-from emulator.spec.loader import SpecDocument
+from emulator.openapi.loader import SpecDocument
 from tests.conftest import LiveServer, make_settings
 
 

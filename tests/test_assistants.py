@@ -255,7 +255,7 @@ def test_state_dump_and_snapshot_round_trip(emu: Emu, tmp_path: Path) -> None:
 
 
 def test_dynamic_variable_substitution() -> None:
-    from emulator.resources.assistants_common import substitute  # noqa: PLC0415
+    from emulator.families.assistants.common import substitute  # noqa: PLC0415
 
     text = "Hi {{ first_name }}, your plan is {{plan}}; unknown {{missing}} stays."
     assert substitute(text, {"first_name": "Ann", "plan": 3}) == "Hi Ann, your plan is 3; unknown {{missing}} stays."

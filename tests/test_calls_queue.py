@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import telnyx
 
-from emulator.paths import embedded_spec_path
+from emulator.core.paths import embedded_spec_path
 from tests.helpers_calls import CLIENT_STATE, Calls, Hit, calls_env, sdk_session, webhook_validators
 
 VALIDATORS = webhook_validators(json.loads(Path(embedded_spec_path()).read_text()))

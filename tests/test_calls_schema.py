@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from emulator.paths import embedded_spec_path
-from emulator.resources.calls.triggers import TRIGGERS
+from emulator.core.paths import embedded_spec_path
+from emulator.families.calls.triggers import TRIGGERS
 from tests.helpers_calls import CLIENT_STATE, Hit, calls_env, webhook_validators
 
 # Every emitted type must have a published schema in the embedded document (no exceptions).

@@ -9,8 +9,8 @@ from typing import Any
 from starlette.testclient import TestClient
 
 from emulator.app import create_app
-from emulator.resources.calls.model import CallStore
-from emulator.settings import Settings
+from emulator.families.calls.model import CallStore
+from emulator.core.settings import Settings
 from tests.helpers_calls import AUTH, CLIENT_STATE, Calls, Receiver, calls_env
 
 
@@ -110,12 +110,12 @@ def test_store_dump_load_round_trip_keeps_everything(tmp_path: Path) -> None:
         h.admin("/calls/scripts", {"to": "+15550008399", "steps": ["busy"]}, expect=201)  # shared (no api key)
         h.post("/texml/ai_calls/conn-9", {"From": "+1555", "To": "+1666", "AIAssistantId": "asst-1", "StatusCallback": h.rx.url("/status")})
         snap = h.c.get("/_emulator/snapshot").json()
-        calls_dump = next(v for k, v in snap["tenants"]["calls-test-key"].items() if k.endswith(":CallStore"))
+        calls_dump = snap["tenants"]["calls-test-key"]["calls"]
         assert CallStore.load(calls_dump).dump() == calls_dump
         texml = next(c for c in calls_dump["calls"] if c["extra"].get("texml"))
         assert texml["hooks"] == {
-            "on_answer": "emulator.resources.texml_ai_calls:_answered",
-            "on_end": "emulator.resources.texml_ai_calls:_ended",
+            "on_answer": "emulator.families.calls.texml:_answered",
+            "on_end": "emulator.families.calls.texml:_ended",
         }
         assert snap["services"]["calls"]["shared_scripts"]["+15550008399"][0]["outcome"] == "busy"
         h.admin("/reset")
@@ -123,9 +123,9 @@ def test_store_dump_load_round_trip_keeps_everything(tmp_path: Path) -> None:
         _restore(h, snap)
         assert "+15550008399" in h.c.get("/_emulator/calls/scripts").json()["data"]["shared"]
         assert h.action(a, "gather", {"minimum_digits": 3, "command_id": "g-1"})["data"]["result"] == "ok"  # remembered id
-        bad = {**snap, "tenants": {"calls-test-key": {k: {"calls": [{"nope": 1}]} for k in snap["tenants"]["calls-test-key"] if k.endswith(":CallStore")}}}
+        bad = {**snap, "tenants": {"calls-test-key": {"calls": {"calls": [{"nope": 1}]}}}}
         r = h.c.post("/_emulator/restore", json=bad)
-        assert r.status_code == 422 and "CallStore" in r.text
+        assert r.status_code == 422 and "'calls' could not load" in r.text
         assert _status(h, a).status_code == 200  # a bad snapshot changed nothing
 
 

@@ -12,16 +12,16 @@ import pytest
 from starlette.testclient import TestClient
 
 from emulator.app import create_app
-from emulator.engines import structured, tokens
-from emulator.engines.llm import ChatRequest, Message, ModelEngine, OutputFormat, Tool
-from emulator.errors import ApiError, NotFound, ValidationFailed
+from emulator.fakes import structured, tokens
+from emulator.fakes.llm import ChatRequest, Message, ModelEngine, OutputFormat, Tool
+from emulator.core.errors import ApiError, NotFound, ValidationFailed
 from tests.conftest import AUTH, make_settings
 
 CHAT = "/v2/ai/openai/chat/completions"
 
 
 def engine_of(tmp_path: Path, **settings: object) -> ModelEngine:
-    return create_app(make_settings(tmp_path, **settings)).state.emulator.services["llm"]
+    return create_app(make_settings(tmp_path, **settings)).state.emulator.services.model
 
 
 def ask(text: str, **kw: object) -> ChatRequest:

@@ -233,7 +233,7 @@ def test_json_object_output(client: openai.OpenAI) -> None:
 @pytest.fixture(scope="module")
 def compat_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[openai.OpenAI]:
     tmp = tmp_path_factory.mktemp("compat")
-    # The embedded document's OpenAI-compatibility correction (emulator/spec/corrections.py)
+    # The embedded document's OpenAI-compatibility correction (emulator/openapi/derive/corrections.py)
     # is what lets these SDK requests through validation.
     with live(tmp) as srv:
         yield openai.OpenAI(api_key="k", base_url=f"{srv.url}/v2/ai/openai", max_retries=0)

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 import telnyx
 
-from emulator.engines import postgrest
+from emulator.families.conversations import postgrest
 from tests.helpers_ai import Emu, live_emulator
 
 
@@ -109,7 +109,7 @@ def test_postgrest_engine_nulls_and_numbers() -> None:
 
 def test_store_api_used_by_other_families(emu: Emu) -> None:
     """What the calls family does: record a whole conversation via the store; the API shows it."""
-    from emulator.store.conversations import record_conversation  # noqa: PLC0415
+    from emulator.families.conversations.service import record_conversation  # noqa: PLC0415
 
     emulator = emu.server.app.state.emulator
     conv = record_conversation(emulator, "conv-store", metadata={"call_control_id": "v3:abc", "assistant_id": None},

@@ -115,12 +115,12 @@ def test_reset_one_tenant_or_all(app, client: TestClient) -> None:  # type: igno
 def test_every_handler_is_bound_to_an_operation_of_the_document() -> None:
     """Handlers declare their operationIds; a typo or a removed operation fails here (and at
     start-up), never silently leaves a handler unreachable."""
-    from emulator.resources import handler_modules
-    from emulator.resources.registry import collect
-    from emulator.spec.index import OperationIndex
-    from emulator.spec.loader import load_document
+    from emulator.families import FAMILIES
+    from emulator.http.binding import collect
+    from emulator.openapi.index import OperationIndex
+    from emulator.openapi.loader import load_document
 
-    handlers = collect(handler_modules())
+    handlers = collect(module for family in FAMILIES for module in family.handler_modules)
     index = OperationIndex(load_document())
     assert handlers, "no handlers collected"
     assert sorted(set(handlers) - set(index.by_id)) == []

@@ -17,11 +17,11 @@ import openapi_spec_validator
 import pytest
 
 from emulator.cli import main as cli_main
-from emulator.paths import embedded_spec_path
-from emulator.spec.corrections import CORRECTION_KEY, SSE, OPENAI_WIDENINGS, WHY_DUPLICATE_ID, WHY_NULLABLE, WHY_OPENAI, WHY_STREAM
-from emulator.spec.derive import FACT_EXTENSIONS, GENERIC_RESPONSE_TEXT, STATUS_TEXT, Derived, derive, dump_document, selected_webhook
-from emulator.spec.loader import HTTP_METHODS, load_document
-from emulator.spec.summaries import summarize
+from emulator.core.paths import embedded_spec_path
+from emulator.openapi.derive.corrections import CORRECTION_KEY, SSE, OPENAI_WIDENINGS, WHY_DUPLICATE_ID, WHY_NULLABLE, WHY_OPENAI, WHY_STREAM
+from emulator.openapi.derive.build import FACT_EXTENSIONS, GENERIC_RESPONSE_TEXT, STATUS_TEXT, Derived, derive, dump_document, selected_webhook
+from emulator.openapi.loader import HTTP_METHODS, load_document
+from emulator.openapi.derive.summaries import summarize
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_SPEC = REPO.parent / "shared" / "openapi" / "telnyx-spec3.yml"

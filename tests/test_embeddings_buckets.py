@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import telnyx
 
-from emulator.resources.embeddings_buckets import chunk_text
+from emulator.families.embeddings.buckets import chunk_text
 from tests.helpers_ai import Emu, live_emulator
 
 DOCS = {

@@ -10,7 +10,7 @@ import openai
 import pytest
 from starlette.testclient import TestClient
 
-from emulator.engines.embeddings import cosine, embed, normalise
+from emulator.fakes.embeddings import cosine, embed, normalise
 from tests.conftest import AUTH, LiveServer
 
 

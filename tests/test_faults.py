@@ -234,7 +234,7 @@ def test_full_reset_clears_rules(client: TestClient) -> None:
 
 # -- latency profiles -------------------------------------------------------------------------
 def test_latency_profiles_follow_the_document_category(tmp_path: Path) -> None:
-    from emulator.scenarios.latency import DelaySpec, LatencyProfiles
+    from emulator.faults.latency import DelaySpec, LatencyProfiles
 
     app = create_app(make_settings(tmp_path))
     index = app.state.emulator.index

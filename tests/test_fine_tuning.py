@@ -10,8 +10,8 @@ from collections.abc import Iterator
 import pytest
 import telnyx
 
-from emulator.engines import tokens
-from emulator.store.fine_tuning import FineTunedModels, fine_tuned_model_rows
+from emulator.fakes import tokens
+from emulator.families.fine_tuning.store import FineTunedModels, fine_tuned_model_rows
 from tests.helpers_ai import Emu, live_emulator
 
 EXAMPLES = [

@@ -11,9 +11,9 @@ import pytest
 from starlette.testclient import TestClient
 
 from emulator.app import create_app
-from emulator.resources.generic import GenericStore
-from emulator.runtime import Emulator
-from emulator.spec.index import Operation
+from emulator.crud.service import GenericStore
+from emulator.runtime.emulator import Emulator
+from emulator.openapi.index import Operation
 from tests.conftest import make_settings
 
 KEY1 = {"Authorization": "Bearer key-one"}
@@ -154,7 +154,7 @@ def test_every_generic_collection_round_trips_with_valid_bodies(crud: Any) -> No
     """Create → read → list → update → delete → read 404 for every generic collection, parents
     first, with request bodies synthesized from the request schemas; every answer validates."""
     emulator: Emulator = crud.emulator
-    generic = emulator.services["generic"]
+    generic = emulator.services.crud
     ids: dict[str, str] = {}  # item template -> id of the record created there
     served = 0
     for coll in sorted(generic.plan.collections.values(), key=lambda c: c.template.count("/")):
@@ -284,7 +284,7 @@ def test_own_document_integer_ids_epoch_stamps_204_and_free_form_children(tmp_pa
 
 def test_fixture_seeding_and_snapshot_round_trip(crud: Any) -> None:
     emulator: Emulator = crud.emulator
-    generic = emulator.services["generic"]
+    generic = emulator.services.crud
     tenant = emulator.state.tenant("key-one")
     generic.seed_records(tenant, "/v2/ai/tools", [{"id": "tool-seeded", "display_name": "Seeded", "type": "webhook", "bogus": 1}])
     got = assert_valid(crud, crud.get("/v2/ai/tools/tool-seeded", headers=KEY1))

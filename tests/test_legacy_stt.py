@@ -11,7 +11,7 @@ import httpx
 import pytest
 import telnyx
 
-from emulator.engines.audio import babble, encode_wav
+from emulator.fakes.audio import babble, encode_wav
 from tests.helpers_ai import Emu, live_emulator
 
 

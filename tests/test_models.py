@@ -9,8 +9,8 @@ import openai
 import pytest
 import telnyx
 
-from emulator.engines.catalogue import CHAT_MODELS, EMBEDDING_MODELS, chat_model
-from emulator.spec.loader import load_document
+from emulator.fakes.catalogue import CHAT_MODELS, EMBEDDING_MODELS, chat_model
+from emulator.openapi.loader import load_document
 from tests.conftest import LiveServer
 from tests.helpers_chat import live
 

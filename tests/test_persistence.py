@@ -60,7 +60,7 @@ def test_state_survives_a_restart(tmp_path: Path) -> None:
 
 def test_writes_are_saved_debounced_without_shutdown(tmp_path: Path) -> None:
     with TestClient(create_app(make_settings(tmp_path, persist=True, persist_debounce=0.05))) as c:
-        persistence = c.app.state.emulator.services["persistence"]  # type: ignore[attr-defined]
+        persistence = c.app.state.emulator.services.persistence  # type: ignore[attr-defined]
         for _ in range(3):
             assert c.post("/v2/calls", json=DIAL, headers=AUTH).status_code == 200
         c.get("/v2/ai/assistants", headers=AUTH)  # reads never trigger a save
@@ -97,7 +97,7 @@ def _generic_store_loads(server: LiveServer) -> bool:
     """True when the store that keeps assistants has ``load`` (the snapshot protocol)."""
     import httpx  # noqa: PLC0415
 
-    from emulator.store.snapshot import take  # noqa: PLC0415
+    from emulator.core.snapshot import take  # noqa: PLC0415
 
     emulator = server.app.state.emulator
     httpx.post(f"{server.url}/v2/ai/assistants", json={"name": "probe", "model": "m", "instructions": "x"}, headers={"Authorization": "Bearer probe-key"})

@@ -9,8 +9,8 @@ import telnyx
 from starlette.testclient import TestClient
 
 from emulator.app import create_app
-from emulator.errors import RateLimited
-from emulator.scenarios.ratelimit import RateLimiter
+from emulator.core.errors import RateLimited
+from emulator.faults.ratelimit import RateLimiter
 from tests.conftest import AUTH, LiveServer, make_settings
 
 DIAL = {"connection_id": "conn-1", "to": "+15555550100", "from": "+15555550101"}
@@ -80,6 +80,6 @@ def test_sdk_retries_through_real_rate_limit(tmp_path: Path) -> None:
         client = telnyx.Telnyx(api_key="test-key", base_url=server.url + "/v2", _strict_response_validation=True, max_retries=2)
         for _ in range(3):
             assert client.ai.assistants.list() is not None
-        journal = app.state.emulator.services["journal"].query()
+        journal = app.state.emulator.services.journal.query()
         assert [e.status for e in reversed(journal)].count(429) == 1
         assert journal[0].status == 200

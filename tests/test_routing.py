@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from emulator.errors import MethodNotAllowed
-from emulator.spec.index import OperationIndex
-from emulator.spec.loader import SpecDocument, load_document
+from emulator.core.errors import MethodNotAllowed
+from emulator.openapi.index import OperationIndex
+from emulator.openapi.loader import SpecDocument, load_document
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +35,7 @@ def test_percent_encoded_parameters_are_decoded(index: OperationIndex) -> None:
 
 
 def test_unknown_path_is_not_found(index: OperationIndex) -> None:
-    from emulator.errors import NotFound
+    from emulator.core.errors import NotFound
 
     with pytest.raises(NotFound):
         index.match("GET", "/v2/no/such/thing")

@@ -14,13 +14,26 @@ from emulator.app import create_app
 from tests.conftest import LiveServer, make_settings
 
 
+class NoCrud:
+    """A CRUD fallback that serves nothing: every operation is answered by synthesis."""
+
+    def serves(self, operation: object) -> bool:
+        return False
+
+    async def handle(self, ctx: object) -> None:
+        raise AssertionError("never called")
+
+    def seed_records(self, tenant: object, path: str, records: list[dict[str, object]]) -> None:
+        raise AssertionError("never called")
+
+
 def live(tmp_path_factory: pytest.TempPathFactory, *, generic: bool) -> Iterator[LiveServer]:
     """An emulator whose dedicated handlers are switched off, so this file tests the generic
     layer (``generic=True``) or pure synthesis (``generic=False``) whatever handlers exist."""
     app = create_app(make_settings(Path(tmp_path_factory.mktemp("sdk-generic"))))
     app.state.emulator.handlers.clear()
     if not generic:
-        app.state.emulator.services.pop("generic")
+        app.state.emulator.services.crud = NoCrud()
     with LiveServer(app) as server:
         yield server
 
@@ -201,9 +214,9 @@ def test_every_sdk_mapped_operation_parses_strictly(seed: int) -> None:
 
     from telnyx._models import validate_type  # noqa: PLC0415
 
-    from emulator.spec.index import OperationIndex  # noqa: PLC0415
-    from emulator.spec.loader import load_document  # noqa: PLC0415
-    from emulator.spec.synth import Synthesizer  # noqa: PLC0415
+    from emulator.openapi.index import OperationIndex  # noqa: PLC0415
+    from emulator.openapi.loader import load_document  # noqa: PLC0415
+    from emulator.openapi.synth import Synthesizer  # noqa: PLC0415
 
     doc = load_document()
     synth = Synthesizer(doc, seed=seed)

@@ -15,7 +15,7 @@ import telnyx
 from starlette.testclient import TestClient
 
 from emulator.app import create_app
-from emulator.engines.audio import babble, encode_g711, encode_wav, espeak_binary
+from emulator.fakes.audio import babble, encode_g711, encode_wav, espeak_binary
 from tests.conftest import AUTH, LiveServer, make_settings
 
 

@@ -12,7 +12,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from emulator.app import create_app
-from emulator.fixtures_loader import FixtureError
+from emulator.runtime.fixtures import FixtureError
 from tests.conftest import AUTH, make_settings
 
 DIAL = {"connection_id": "conn-1", "to": "+15555550100", "from": "+15555550101"}
@@ -275,6 +275,8 @@ def test_collection_fixture_seeds_generic_records(tmp_path: Path) -> None:
 class OutboxService:
     """A service holding non-tenant state (like the webhook outbox) that joins snapshots."""
 
+    snapshot_name = "test-outbox"
+
     def __init__(self) -> None:
         self.pending: list[str] = []
 
@@ -289,7 +291,7 @@ class OutboxService:
 
 def test_services_take_part_in_snapshots(client: TestClient) -> None:
     outbox = OutboxService()
-    emulator_of(client).services["test-outbox"] = outbox
+    emulator_of(client).services.add_family_service(outbox)
     outbox.pending.append("evt-1")
     snap = client.get("/_emulator/snapshot").json()
     assert snap["services"]["test-outbox"] == ["evt-1"]

@@ -13,9 +13,9 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 from starlette.testclient import TestClient
 
-from emulator.spec.index import Operation, OperationIndex
-from emulator.spec.loader import SpecDocument, load_document
-from emulator.spec.synth import Synthesizer
+from emulator.openapi.index import Operation, OperationIndex
+from emulator.openapi.loader import SpecDocument, load_document
+from emulator.openapi.synth import Synthesizer
 from tests.conftest import AUTH
 
 DOC_URI = "urn:test:document"

@@ -13,11 +13,11 @@ from starlette.datastructures import Headers, UploadFile
 from starlette.testclient import TestClient
 
 from emulator.app import create_app
-from emulator.errors import ValidationFailed
-from emulator.settings import Settings
-from emulator.spec.index import OperationIndex
-from emulator.spec.loader import SpecDocument, load_document
-from emulator.spec.validate import RequestValidator
+from emulator.core.errors import ValidationFailed
+from emulator.core.settings import Settings
+from emulator.openapi.index import OperationIndex
+from emulator.openapi.loader import SpecDocument, load_document
+from emulator.openapi.validate import RequestValidator
 
 AUTH = {"Authorization": "Bearer KEY_VALIDATION"}
 UUID = "6a09cdc3-8948-47f0-aa62-74ac943d6c58"

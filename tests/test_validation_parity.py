@@ -28,10 +28,10 @@ from openapi_core.testing import MockRequest
 from openapi_core.validation.request.validators import V31RequestValidator
 from starlette.datastructures import Headers
 
-from emulator.errors import ValidationFailed
-from emulator.spec.index import Operation, OperationIndex
-from emulator.spec.loader import SpecDocument, load_document
-from emulator.spec.validate import RequestValidator
+from emulator.core.errors import ValidationFailed
+from emulator.openapi.index import Operation, OperationIndex
+from emulator.openapi.loader import SpecDocument, load_document
+from emulator.openapi.validate import RequestValidator
 
 FULL_DOCUMENT = Path(__file__).resolve().parents[1].parent / "shared" / "openapi" / "telnyx-spec3.yml"
 HOST = "http://emulator.test"

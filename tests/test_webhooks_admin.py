@@ -14,7 +14,7 @@ import telnyx
 from starlette.testclient import TestClient
 
 from emulator.app import create_app
-from emulator.settings import Settings
+from emulator.core.settings import Settings
 from emulator.webhooks.dispatcher import WebhookDispatcher
 from tests.conftest import LiveServer
 from tests.helpers_webhooks import Receiver
@@ -33,7 +33,7 @@ def receiver() -> Iterator[Receiver]:
 def setup(tmp_path: Path) -> Iterator[tuple[TestClient, WebhookDispatcher]]:
     app = create_app(Settings(state_dir=tmp_path, **FAST))
     with TestClient(app) as c:  # lifespan starts the dispatcher on the app's loop
-        yield c, app.state.emulator.services["webhooks"]
+        yield c, app.state.emulator.services.webhooks
 
 
 def emit(c: TestClient, d: WebhookDispatcher, **kw: Any) -> Any:

@@ -14,8 +14,8 @@ import telnyx
 from nacl.signing import VerifyKey
 
 from emulator.app import create_app
-from emulator.runtime import Emulator
-from emulator.settings import Settings
+from emulator.runtime.emulator import Emulator
+from emulator.core.settings import Settings
 from emulator.webhooks.dispatcher import WebhookDispatcher
 from tests.helpers_webhooks import Receiver, closed_port_url
 
@@ -36,7 +36,7 @@ def receiver() -> Iterator[Receiver]:
 def make(tmp_path: Path, **overrides: Any) -> tuple[Emulator, WebhookDispatcher]:
     app = create_app(Settings(state_dir=tmp_path, **{**FAST, **overrides}))
     emulator: Emulator = app.state.emulator
-    return emulator, emulator.services["webhooks"]
+    return emulator, emulator.services.webhooks
 
 
 async def started(d: WebhookDispatcher) -> WebhookDispatcher:

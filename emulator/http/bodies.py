@@ -9,8 +9,8 @@ import orjson
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 
-from emulator.errors import BadRequest, ErrorItem, PayloadTooLarge, UnsupportedMediaType
-from emulator.spec.index import Operation
+from emulator.core.errors import BadRequest, ErrorItem, PayloadTooLarge, UnsupportedMediaType
+from emulator.openapi.index import Operation
 
 
 async def read_body(request: Request, limit: int) -> bytes:

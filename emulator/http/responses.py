@@ -1,4 +1,4 @@
-"""Turning handler results into HTTP responses."""
+"""Turning handler results and errors into HTTP responses (the one place errors are rendered)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from typing import Any
 import orjson
 from starlette.responses import Response
 
-from emulator.resources.registry import Reply
-from emulator.spec.index import Operation
+from emulator.core.errors import ApiError, ErrorStyle, error_body
+from emulator.http.binding import Reply
+from emulator.openapi.index import Operation
 
 
 class JSONResponse(Response):
@@ -37,3 +38,13 @@ def to_response(result: Any, operation: Operation) -> Response:
     if status == 204 or result is None:
         return Response(status_code=status)
     return JSONResponse(result, status_code=status)
+
+
+def render_error(err: ApiError, style: ErrorStyle = ErrorStyle.TELNYX) -> Response:
+    """``err`` as a response in ``style`` (the envelope itself is shaped by ``error_body``)."""
+    return Response(
+        orjson.dumps(error_body(err, style)),
+        status_code=err.instance_status,
+        media_type="application/json",
+        headers=err.headers,
+    )

@@ -17,15 +17,15 @@ from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from emulator.scenarios.ids import IdFactory
+from emulator.core.ids import IdFactory
 from emulator.webhooks.envelope import Delivery, Event, FormRequest
-from emulator.webhooks.snapshot import dump_events, load_events
+from emulator.webhooks.outbox import dump_events, load_events
 from emulator.webhooks.log import DeliveryLog
 from emulator.webhooks.sender import Sender
 
 if TYPE_CHECKING:
-    from emulator.runtime import Emulator
-    from emulator.store.state import EmulatorState
+    from emulator.core.settings import Settings
+    from emulator.core.state import EmulatorState
 
 log = logging.getLogger("emulator.webhooks")
 
@@ -48,16 +48,18 @@ def _random_state(ids: IdFactory) -> list[Any]:
 
 
 class WebhookDispatcher:
-    """Installed as ``emulator.services["webhooks"]``; the lifespan calls ``start``/``stop``.
+    """``emulator.services.webhooks``; the lifespan calls ``start``/``stop``.
 
     Works without the lifespan too (in-process ASGI tests): the first ``emit`` inside a running
     loop binds the dispatcher to that loop and creates the HTTP client lazily.
     """
 
-    def __init__(self, emulator: Emulator) -> None:
-        self.emulator = emulator
-        self.settings = emulator.settings
-        self.state: EmulatorState = emulator.state
+    snapshot_name = "webhooks"
+    """Key of the outbox in snapshots (``core/snapshot.py``)."""
+
+    def __init__(self, settings: Settings, state: EmulatorState) -> None:
+        self.settings = settings
+        self.state = state
         self.log = DeliveryLog(self.settings.webhook_log_limit)
         self._seq = itertools.count(1)
         self._ids: dict[str, IdFactory] = {}
@@ -366,7 +368,7 @@ class WebhookDispatcher:
                     return
         delivery.state = "failed"
 
-    # -- snapshots (the service protocol of emulator/store/snapshot.py) -------------------------
+    # -- snapshots (the service protocol of emulator/core/snapshot.py) -------------------------
 
     def snapshot_dump(self) -> dict[str, Any]:
         """The outbox: every logged event with its attempts, plus the per-tenant id streams."""

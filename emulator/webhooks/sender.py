@@ -24,8 +24,8 @@ from yarl import URL
 from emulator.webhooks.envelope import Attempt, Event, form_request, json_body
 
 if TYPE_CHECKING:
-    from emulator.settings import Settings
-    from emulator.store.state import EmulatorState
+    from emulator.core.settings import Settings
+    from emulator.core.state import EmulatorState
 
 USER_AGENT = "telnyx-webhooks"
 _KEPT_REPLY = 1024  # bytes of the receiver's reply kept on the attempt

@@ -1,0 +1,39 @@
+"""What control-API endpoints read from a request: the runtime and a JSON body.
+
+The admin token is checked once, by :class:`emulator.control.guard.AdminGuard`, before any
+endpoint runs; ``ApiError`` raised here or in an endpoint is rendered by the one exception
+handler the control app registers (``emulator/control/guard.py``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import orjson
+from starlette.requests import Request
+
+from emulator.core.errors import BadRequest
+
+if TYPE_CHECKING:
+    from emulator.runtime.emulator import Emulator
+
+
+def emulator_of(request: Request) -> Emulator:
+    """The runtime this control app steers (one per app: ``create_app()`` twice = two)."""
+    emulator: Emulator = request.app.state.emulator
+    return emulator
+
+
+async def json_body(request: Request, *, allow_list: bool = False) -> Any:
+    """The control-API request body: a JSON object (``{}`` when empty), or with ``allow_list``
+    also a JSON array (e.g. several fault rules posted at once)."""
+    raw = await request.body()
+    if not raw.strip():
+        return {}
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise BadRequest(f"The request body is not valid JSON: {exc.msg}") from exc
+    if not isinstance(value, dict) and not (allow_list and isinstance(value, list)):
+        raise BadRequest("The request body must be a JSON object" + (" or array." if allow_list else "."))
+    return value

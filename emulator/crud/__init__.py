@@ -1,0 +1,1 @@
+"""The stateful CRUD fallback inferred from the document, for operations no family handles."""

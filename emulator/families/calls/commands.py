@@ -1,0 +1,101 @@
+"""The prelude every call-control command shares: find the call, honour ``command_id``
+idempotency, check ``client_state`` and the call's state, then run the command.
+
+Wrong-state errors use the codes Telnyx documents (90018 ended, 90034 not answered yet) in the
+call-control envelope; a repeated ``command_id`` for the same call and command within 60 s gets
+the first response again and changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Literal
+
+from emulator.core.errors import ErrorItem, NotFound, Unprocessable, ValidationFailed
+from emulator.families.calls.events import Env
+from emulator.families.calls.model import COMMAND_ID_WINDOW, Call, is_base64
+
+if TYPE_CHECKING:
+    from emulator.http.context import RequestContext
+
+Require = Literal["answered", "alive", "unanswered_incoming", "any"]
+Action = Callable[[Env, Call, dict[str, Any]], dict[str, Any] | None]
+
+
+def env_of(ctx: RequestContext) -> Env:
+    return Env(ctx.emulator, ctx.tenant)
+
+
+def find_call(env: Env, call_control_id: str) -> Call:
+    call = env.store.calls.get(call_control_id)
+    if call is None:
+        raise NotFound(
+            "Call not found: no call with this call_control_id exists for this API key.",
+            code="90015",
+            items=[ErrorItem("The call_control_id provided was not valid.", parameter="call_control_id", location="path")],
+        )
+    return call
+
+
+def check_client_state(body: dict[str, Any]) -> None:
+    value = body.get("client_state")
+    if value is None:
+        return
+    if not isinstance(value, str) or not is_base64(value):
+        raise ValidationFailed(
+            "client_state must be a base64-encoded string.",
+            items=[ErrorItem("client_state must be a base64-encoded string.", pointer="/client_state")],
+        )
+
+
+def require_fields(body: dict[str, Any], *names: str) -> None:
+    missing = [n for n in names if body.get(n) in (None, "")]
+    if missing:
+        raise ValidationFailed(
+            items=[ErrorItem(f"The '{n}' parameter is required.", pointer=f"/{n}", code="10004") for n in missing]
+        )
+
+
+def check_state(call: Call, require: Require) -> None:
+    if require == "any":
+        return
+    if not call.is_alive:
+        raise Unprocessable("This call is no longer active and can't receive commands.", code="90018")
+    if require == "answered" and call.state != "answered":
+        raise Unprocessable("This call can't receive this command because it has not been answered yet.", code="90034")
+    if require == "unanswered_incoming" and (call.direction != "incoming" or call.state != "parked"):
+        if call.state == "answered":
+            raise Unprocessable("The call has already been answered.", code="90033")
+        raise Unprocessable("Only an incoming call that has not been answered can receive this command.", code="90033")
+
+
+def perform(ctx: RequestContext, action: Action, *, require: Require = "answered") -> dict[str, Any]:
+    """Run one command on the call named in the path and return the response body."""
+    env = env_of(ctx)
+    body = ctx.json
+    call = find_call(env, str(ctx.path.get("call_control_id", "")))
+    store = env.store
+    now = env.now()
+    command_id = body.get("command_id")
+    key = (call.call_control_id, ctx.operation.operation_id, str(command_id)) if command_id else None
+    if key is not None:
+        seen = store.commands.get(key)
+        if seen is not None and now - seen[0] < COMMAND_ID_WINDOW:
+            return seen[1]
+    check_client_state(body)
+    check_state(call, require)
+    previous = call.client_state
+    if body.get("client_state") is not None:
+        call.client_state = body["client_state"]
+    try:
+        result = action(env, call, body)
+    except Exception:
+        call.client_state = previous  # a failed command leaves no trace
+        raise
+    response = {"data": result if result is not None else {"result": "ok"}}
+    if key is not None:
+        store.commands[key] = (now, response)
+        if len(store.commands) > 10_000:  # forget expired ids so a long run stays bounded
+            for k in [k for k, (at, _) in store.commands.items() if now - at >= COMMAND_ID_WINDOW]:
+                del store.commands[k]
+    return response

@@ -1,0 +1,181 @@
+"""Building call-event payloads and handing them to the webhook dispatcher.
+
+Every call event goes through :func:`emit`: it fills the ids every call event carries, echoes the
+call's current ``client_state``, works out where the event goes (see :func:`targets`) and queues
+it with ``ordering_key=call_control_id`` so one call's events reach the receiver in order.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from emulator.families.calls.model import Call, CallStore
+
+if TYPE_CHECKING:
+    from emulator.runtime.emulator import Emulator
+    from emulator.core.clock import Clock, Scheduler
+    from emulator.core.ids import IdFactory
+    from emulator.core.state import TenantState
+
+
+# Events whose published payload carries the parties (``from``/``to``); others carry only ids.
+WITH_PARTIES = frozenset(
+    {
+        "call.initiated",
+        "call.answered",
+        "call.hangup",
+        "call.bridged",
+        "call.dtmf.received",
+        "call.gather.ended",
+        "call.ai_gather.ended",
+        "call.ai_gather.partial_results",
+        "call.ai_gather.message_history_updated",
+        "call.machine.detection.ended",
+        "call.machine.greeting.ended",
+        "call.machine.premium.detection.ended",
+        "call.machine.premium.greeting.ended",
+        "call.refer.started",
+        "call.refer.completed",
+        "call.refer.failed",
+        "call.conversation.ended",
+        "call.hold",
+        "call.unhold",
+    }
+)
+
+
+_timer_now: ContextVar[float | None] = ContextVar("call_timer_now", default=None)
+"""While a call timer runs: the instant it was due. Timers chained from it count from there, so
+one ``advance`` of the clock plays out a whole chain (prompt → digits → gather end) in order, and
+event timestamps show when things happened, not when the clock jump was processed."""
+
+
+@dataclass
+class Env:
+    """What call logic needs outside a request: the runtime and the call's tenant. Timers
+    capture an Env, so scheduled work (answers, timeouts) runs with the right state."""
+
+    emulator: Emulator
+    tenant: TenantState
+
+    @property
+    def store(self) -> CallStore:
+        store = self.tenant.store(CallStore)
+        if store.rearm_pending:  # restored from a snapshot: timers first (see calls/persist.py)
+            from emulator.families.calls.service import rearm  # noqa: PLC0415
+
+            rearm(self, store)
+        return store
+
+    @property
+    def clock(self) -> Clock:
+        return self.emulator.state.clock
+
+    @property
+    def scheduler(self) -> Scheduler:
+        return self.emulator.state.scheduler
+
+    @property
+    def ids(self) -> IdFactory:
+        return self.tenant.ids
+
+    def now(self) -> float:
+        """Emulator time of what is happening now (the due time inside a timer)."""
+        at = _timer_now.get()
+        return self.clock.now() if at is None else at
+
+    def iso(self, at: float | None = None) -> str:
+        return self.clock.iso(self.now() if at is None else at)
+
+    def run_at(self, due: float, fn: Any) -> None:
+        """Run ``fn`` as of ``due`` (see ``_timer_now``)."""
+        token = _timer_now.set(due)
+        try:
+            fn()
+        finally:
+            _timer_now.reset(token)
+
+    @property
+    def tag(self) -> str:
+        return f"tenant:{self.tenant.api_key}"
+
+    def alive(self) -> bool:
+        """False once the tenant was reset (its timers may still be queued for this tick)."""
+        return self.emulator.state.tenants.get(self.tenant.api_key) is self.tenant
+
+
+def connection_record(env: Env, collection: str, record_id: str) -> dict[str, Any] | None:
+    """A record the generic CRUD service holds (``collection`` like ``call_control_applications``)
+    — the one place call logic reads connection/application records."""
+    if not record_id:
+        return None
+    try:
+        from emulator.crud.service import GenericStore  # noqa: PLC0415
+    except ImportError:
+        return None
+    store = env.tenant.stores().get(GenericStore)
+    if store is None:
+        return None
+    for key, records in store.collections.items():
+        if key.rstrip("/").endswith("/" + collection):
+            found = records.get(record_id)
+            if isinstance(found, dict):
+                return found
+    return None
+
+
+def connection_webhooks(env: Env, connection_id: str) -> tuple[str | None, str | None]:
+    """(webhook_event_url, webhook_event_failover_url) of the Call Control Application whose id
+    is ``connection_id``, or (None, None)."""
+    record = connection_record(env, "call_control_applications", connection_id)
+    if record is None:
+        return None, None
+    return record.get("webhook_event_url") or None, record.get("webhook_event_failover_url") or None
+
+
+def targets(env: Env, call: Call, event_type: str) -> tuple[list[str], str | None]:
+    """Where an event of ``call`` goes: the dial's per-event ``webhook_urls`` entry, else its
+    ``webhook_url``, else the connection's event URL, else the global default (the dispatcher
+    applies that when given no URL). The connection's failover URL backs up whichever is used."""
+    conn_url, conn_failover = connection_webhooks(env, call.connection_id)
+    url = call.webhook_urls.get(event_type) or call.webhook_url or conn_url
+    failover = call.webhook_failover_url or conn_failover
+    return ([url] if url else []), failover
+
+
+def base_payload(call: Call, event_type: str) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "call_control_id": call.call_control_id,
+        "call_leg_id": call.call_leg_id,
+        "call_session_id": call.call_session_id,
+        "connection_id": call.connection_id,
+    }
+    if event_type in WITH_PARTIES:
+        payload["from"] = call.from_
+        payload["to"] = call.to
+    if call.client_state is not None:
+        payload["client_state"] = call.client_state
+    return payload
+
+
+def emit(env: Env, call: Call, event_type: str, extra: dict[str, Any] | None = None) -> Any:
+    """Queue one signed event for ``call`` (never blocks; delivery runs off the request path).
+    TeXML-driven calls report through their own form callbacks instead, so they emit nothing."""
+    if call.extra.get("texml"):
+        return None
+    payload = base_payload(call, event_type)
+    if extra:
+        payload.update(extra)
+    dispatcher = env.emulator.services.webhooks
+    urls, failover = targets(env, call, event_type)
+    return dispatcher.emit(
+        tenant=env.tenant.api_key,
+        event_type=event_type,
+        payload=payload,
+        urls=urls or None,
+        failover_url=failover,
+        ordering_key=call.call_control_id,
+        occurred_at=env.iso(),
+    )

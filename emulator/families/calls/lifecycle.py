@@ -1,0 +1,331 @@
+"""A call's life on the emulator clock: created, ringing, answered (or busy / no answer /
+rejected), the other party's scripted steps, answering-machine detection, and hangup.
+
+Nothing here sleeps: every delay is a scheduler timer tagged ``tenant:<key>`` (so a tenant reset
+cancels it) that re-checks the call is still alive when it fires.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from emulator.families.calls.events import Env, emit
+from emulator.families.calls.model import Call, Remote, Step
+
+if TYPE_CHECKING:
+    from emulator.runtime.emulator import Emulator
+
+log = logging.getLogger("emulator.calls")
+
+AMD_DETECT_SECONDS = 1.0
+AMD_GREETING_SECONDS = 3.0
+
+# outcome -> (hangup_cause, sip_hangup_cause) for calls the other party never answers
+UNANSWERED: dict[str, tuple[str, str]] = {
+    "busy": ("user_busy", "486"),
+    "reject": ("call_rejected", "603"),
+    "no_answer": ("timeout", "408"),
+    "fail": ("not_found", "404"),
+}
+OUTCOMES = ("answer", "voicemail", *UNANSWERED)
+INPUT_ACTIONS = ("dtmf", "say", "silence")
+
+
+def later(env: Env, call: Call, delay: float, fn: Callable[[], Any], *, while_alive: bool = True) -> None:
+    """Run ``fn`` after ``delay`` emulator seconds, unless the tenant was reset or (by default)
+    the call has ended meanwhile."""
+
+    due = env.now() + max(0.0, delay)
+
+    def fire() -> None:
+        if not env.alive() or (while_alive and not call.is_alive):
+            return
+        try:
+            env.run_at(due, fn)
+        except Exception:  # a bug in one call must not stop the scheduler every call relies on
+            log.exception("call timer failed for %s", call.call_control_id)
+
+    env.scheduler.call_at(due, fire, tag=env.tag)
+
+
+def new_call_control_id(env: Env) -> str:
+    """Telnyx's ``v3:`` + URL-safe base64 form (seeded, so stable per seed)."""
+    raw = env.ids.random.getrandbits(8 * 39).to_bytes(39, "big")
+    return "v3:" + base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def create_call(
+    env: Env,
+    *,
+    direction: str,
+    from_: str,
+    to: str,
+    connection_id: str,
+    remote: Remote | None = None,
+    session_id: str | None = None,
+    client_state: str | None = None,
+    webhook_url: str | None = None,
+    webhook_urls: dict[str, str] | None = None,
+) -> Call:
+    call = Call(
+        call_control_id=new_call_control_id(env),
+        call_leg_id=env.ids.uuid(),
+        call_session_id=session_id or env.ids.uuid(),
+        tenant=env.tenant.api_key,
+        connection_id=connection_id,
+        from_=from_,
+        to=to,
+        direction="incoming" if direction == "incoming" else "outgoing",
+        created_at=env.now(),
+        state="parked" if direction == "incoming" else "ringing",
+        client_state=client_state,
+        webhook_url=webhook_url,
+        webhook_urls=dict(webhook_urls or {}),
+        remote=remote or Remote(),
+    )
+    env.store.calls[call.call_control_id] = call
+    return call
+
+
+def initiated(env: Env, call: Call) -> None:
+    extra: dict[str, Any] = {
+        "direction": call.direction,
+        "state": "parked" if call.direction == "incoming" else "bridging",
+        "start_time": env.iso(call.created_at),
+    }
+    if call.custom_headers:
+        extra["custom_headers"] = call.custom_headers
+    emit(env, call, "call.initiated", extra)
+
+
+def ring(env: Env, call: Call) -> None:
+    """An outbound leg rings: the other party's outcome plays out on the clock. Delays count
+    from the dial, so re-arming a restored ringing call (``persist.rearm``) keeps its schedule."""
+    remote = call.remote
+    delay = remote.answer_after if remote.answer_after is not None else env.emulator.settings.answer_delay
+    delay -= env.now() - call.created_at
+    outcome = remote.outcome
+    if outcome in ("answer", "voicemail"):
+        later(env, call, delay, lambda: callee_answers(env, call) if call.state == "ringing" else None)
+    elif outcome == "no_answer":
+        wait = call.timeout_secs - (env.now() - call.created_at) if remote.answer_after is None else delay
+        later(env, call, wait, lambda: _unanswered(env, call, "no_answer"))
+    elif outcome in UNANSWERED:
+        later(env, call, delay, lambda: _unanswered(env, call, outcome))
+    # "manual": the control API answers / rejects it
+
+
+def _unanswered(env: Env, call: Call, outcome: str) -> None:
+    if call.state != "ringing":
+        return
+    cause, sip = UNANSWERED[outcome]
+    end_call(env, call, cause=cause, source="callee", sip=sip)
+
+
+def callee_answers(env: Env, call: Call) -> None:
+    """The call is answered (by the other party on an outbound leg, or by ``actions/answer``)."""
+    call.state = "answered"
+    call.answered_at = env.now()
+    extra: dict[str, Any] = {"state": "answered", "start_time": env.iso(call.created_at)}
+    if call.custom_headers:
+        extra["custom_headers"] = call.custom_headers
+    emit(env, call, "call.answered", extra)
+    hook = call.extra.get("on_answer")
+    if callable(hook):
+        hook(env, call)
+    if call.record_on_answer:
+        from emulator.families.calls.media import begin_recording  # noqa: PLC0415
+
+        begin_recording(env, call, channels="dual", fmt="mp3")
+    if call.extra.get("stream_url"):
+        from emulator.families.calls.media import begin_streaming  # noqa: PLC0415
+
+        begin_streaming(env, call, call.extra["stream_url"])
+    start_amd(env, call)
+    arm_time_limit(env, call)
+    run_remote(env, call)
+
+
+def arm_time_limit(env: Env, call: Call) -> None:
+    """End the call ``time_limit_secs`` after it was answered (also re-armed after a restore)."""
+    if call.time_limit_secs and call.answered_at is not None:
+        due = call.answered_at + call.time_limit_secs
+        later(env, call, due - env.now(), lambda: end_call(env, call, cause="time_limit", source="unknown", sip="200"))
+
+
+# -- answering-machine detection ---------------------------------------------------------------
+
+PREMIUM_FROM_BASIC = {"human": "human_residence", "machine": "machine", "not_sure": "not_sure"}
+BASIC_FROM_PREMIUM = {
+    "human_residence": "human",
+    "human_business": "human",
+    "machine": "machine",
+    "silence": "not_sure",
+    "fax_detected": "machine",
+    "not_sure": "not_sure",
+}
+
+
+def amd_result(call: Call) -> str:
+    return call.remote.amd_result or ("machine" if call.remote.outcome == "voicemail" else "human")
+
+
+def start_amd(env: Env, call: Call) -> None:
+    mode = call.amd
+    if mode in ("disabled", "", None):
+        return
+    result = amd_result(call)
+    if mode == "premium":
+        premium = PREMIUM_FROM_BASIC.get(result, result)
+        later(env, call, AMD_DETECT_SECONDS, lambda: emit(env, call, "call.machine.premium.detection.ended", {"result": premium}))
+        if premium == "machine":
+            greeting = call.remote.greeting_result or "beep_detected"
+            if greeting not in ("beep_detected", "no_beep_detected"):
+                greeting = "beep_detected"
+            later(
+                env,
+                call,
+                AMD_DETECT_SECONDS + AMD_GREETING_SECONDS,
+                lambda: emit(env, call, "call.machine.premium.greeting.ended", {"result": greeting}),
+            )
+        return
+    basic = BASIC_FROM_PREMIUM.get(result, result)
+    later(env, call, AMD_DETECT_SECONDS, lambda: emit(env, call, "call.machine.detection.ended", {"result": basic}))
+    if basic == "machine" and mode in ("detect_beep", "greeting_end"):
+        greeting = call.remote.greeting_result or ("beep_detected" if mode == "detect_beep" else "ended")
+        if greeting not in ("beep_detected", "ended", "not_sure"):
+            greeting = "ended"
+        later(
+            env,
+            call,
+            AMD_DETECT_SECONDS + AMD_GREETING_SECONDS,
+            lambda: emit(env, call, "call.machine.greeting.ended", {"result": greeting}),
+        )
+
+
+# -- the other party's script ------------------------------------------------------------------
+
+
+def run_remote(env: Env, call: Call) -> None:
+    """Run the non-input steps at the head of the script (``hangup``); input steps wait for a
+    listener (see :func:`take_input`)."""
+    steps = call.remote.steps
+    while steps and call.is_alive and call.state == "answered":
+        head = steps[0]
+        if head.action in INPUT_ACTIONS:
+            return
+        steps.pop(0)
+        if head.action == "hangup":
+            call.extra["remote_hangup_at"] = env.now() + head.after  # data, so a restore re-arms it
+            later(env, call, head.after, lambda: remote_hangup(env, call))
+            return
+        # outcome steps (answer/busy/...) only matter before the call is answered: skip
+
+
+def take_input(call: Call, kind: str) -> tuple[str, Step | None]:
+    """What the other party gives a listener of ``kind`` (``dtmf`` or ``say``):
+    ``("step", step)`` a scripted input, ``("silence", step)`` scripted silence,
+    ``("default", None)`` the deterministic default, or ``("nothing", None)``."""
+    steps = call.remote.steps
+    if steps:
+        head = steps[0]
+        if head.action == kind:
+            steps.pop(0)
+            return "step", head
+        if head.action == "silence":
+            steps.pop(0)
+            return "silence", head
+        return "nothing", None  # the party will do something else first (e.g. speak, hang up)
+    if call.remote.auto:
+        return "default", None
+    return "nothing", None
+
+
+def remote_hangup(env: Env, call: Call) -> None:
+    """The other party hangs up: for an outbound call that is the callee, else the caller."""
+    if not call.is_alive:
+        return
+    source = "callee" if call.direction == "outgoing" else "caller"
+    if call.state == "ringing":
+        end_call(env, call, cause="originator_cancel", source=source, sip="487")
+    elif call.state == "parked":
+        end_call(env, call, cause="originator_cancel", source="caller", sip="487")
+    else:
+        end_call(env, call, cause="normal_clearing", source=source, sip="200")
+
+
+def local_hangup(env: Env, call: Call) -> None:
+    """``actions/hangup``: our side ends the call."""
+    source = "caller" if call.direction == "outgoing" else "callee"
+    if call.state == "ringing":
+        end_call(env, call, cause="originator_cancel", source=source, sip="487")
+    else:
+        end_call(env, call, cause="normal_clearing", source=source, sip="200")
+
+
+def end_call(env: Env, call: Call, *, cause: str, source: str, sip: str) -> None:
+    """End the call once: running activities end (with their events), then ``call.hangup``,
+    then what is produced after a hangup (recording saved, conversation ended, ...)."""
+    if not call.is_alive:
+        return
+    from emulator.families.calls import ai, gather, media, queue  # noqa: PLC0415
+
+    gather.end_on_hangup(env, call)
+    media.end_on_hangup(env, call)
+    queue.end_on_hangup(env, call)
+    call.state = "ended"
+    call.ended_at = env.now()
+    call.hangup_cause, call.hangup_source, call.sip_hangup_cause = cause, source, sip
+    emit(
+        env,
+        call,
+        "call.hangup",
+        {
+            "state": "hangup",
+            "hangup_cause": cause,
+            "hangup_source": source,
+            "sip_hangup_cause": sip,
+            "start_time": env.iso(call.created_at),
+        },
+    )
+    media.after_hangup(env, call)
+    ai.after_hangup(env, call)
+    hook = call.extra.get("on_end")
+    if callable(hook):
+        hook(env, call)
+    partner_id = call.bridged_with
+    if partner_id:
+        call.bridged_with = None
+        partner = env.store.calls.get(partner_id)
+        if partner is not None and partner.is_alive:
+            partner.bridged_with = None
+            if not partner.extra.get("park_after_unbridge"):
+                end_call(env, partner, cause="normal_clearing", source=source, sip="200")
+
+
+# -- scripts queued before a call exists -------------------------------------------------------
+
+def shared_scripts(emulator: Emulator) -> dict[str, list[Remote]]:
+    """Scripts for numbers not tied to one API key (any tenant may claim them); cleared on a
+    full reset. Held by the calls service, so snapshots keep them."""
+    from emulator.families.calls.service import CallsService  # noqa: PLC0415 - service re-arms this module's timers
+
+    return emulator.services.family(CallsService).scripts
+
+
+def claim_script(env: Env, to: str) -> Remote:
+    """The script queued for ``to`` (this tenant's first, then a shared one), else defaults."""
+    remote = env.store.take_script(to)
+    if remote is not None:
+        return remote
+    shared = shared_scripts(env.emulator)
+    queue = shared.get(to)
+    if queue:
+        remote = queue.pop(0)
+        if not queue:
+            del shared[to]
+        return remote
+    return Remote()

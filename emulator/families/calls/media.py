@@ -1,0 +1,302 @@
+"""Media on a call: speak, playback, recording, streaming, forking and transcription.
+
+The emulator never fetches or produces audio: a prompt 'lasts' ``speech_seconds(text)`` and an
+audio file ``MEDIA_SECONDS`` on the emulator clock, which is when the ``*.ended`` event comes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from emulator.core.errors import ErrorItem, Unprocessable, ValidationFailed
+from emulator.http.context import RequestContext
+from emulator.families.calls import lifecycle
+from emulator.families.calls.commands import perform, require_fields
+from emulator.families.calls.events import Env, emit
+from emulator.families.calls.model import MEDIA_SECONDS, Call, speech_seconds
+from emulator.http.binding import operation
+
+# -- speak ---------------------------------------------------------------------------------------
+
+
+def begin_speak(env: Env, call: Call, text: str) -> None:
+    call.media_generation += 1
+    token = call.media_generation
+    call.speaking = {"token": token}
+    emit(env, call, "call.speak.started")
+
+    def done() -> None:
+        if call.speaking is not None and call.speaking.get("token") == token:
+            call.speaking = None
+            emit(env, call, "call.speak.ended", {"status": "completed"})
+
+    lifecycle.later(env, call, speech_seconds(text), done)
+
+
+@operation("SpeakCall")
+async def speak_call(ctx: RequestContext) -> dict[str, Any]:
+    def act(env: Env, call: Call, body: dict[str, Any]) -> None:
+        require_fields(body, "payload")
+        if not body.get("voice"):
+            body = {**body, "voice": "AWS.Polly.Joanna"}
+        if call.speaking is not None:  # a new speak replaces the one in progress
+            call.speaking = None
+            emit(env, call, "call.speak.ended", {"status": "completed"})
+        begin_speak(env, call, str(body["payload"]))
+
+    return perform(ctx, act)
+
+
+# -- playback ------------------------------------------------------------------------------------
+
+
+def _playback_fields(pb: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"overlay": pb["overlay"]}
+    if pb.get("media_url"):
+        out["media_url"] = pb["media_url"]
+    if pb.get("media_name"):
+        out["media_name"] = pb["media_name"]
+    return out
+
+
+def end_playback(env: Env, call: Call, status: str) -> None:
+    pb = call.playback
+    if pb is None:
+        return
+    call.playback = None
+    emit(env, call, "call.playback.ended", {**_playback_fields(pb), "status": status})
+
+
+@operation("StartCallPlayback")
+async def playback_start(ctx: RequestContext) -> dict[str, Any]:
+    def act(env: Env, call: Call, body: dict[str, Any]) -> None:
+        url, name, content = body.get("audio_url"), body.get("media_name"), body.get("playback_content")
+        if not (url or name or content):
+            raise ValidationFailed(
+                items=[
+                    ErrorItem(
+                        "One of audio_url, media_name or playback_content is required.", pointer="/audio_url", code="10004"
+                    )
+                ]
+            )
+        loop = body.get("loop", 1)
+        if loop == "infinity":
+            loops: int | None = None
+        elif isinstance(loop, int) and not isinstance(loop, bool) and loop >= 1:
+            loops = loop
+        elif isinstance(loop, str) and loop.isdigit() and int(loop) >= 1:
+            loops = int(loop)
+        else:
+            raise ValidationFailed(
+                items=[ErrorItem("loop must be a positive integer or 'infinity'.", pointer="/loop", code="10033")]
+            )
+        if call.playback is not None:
+            end_playback(env, call, "cancelled")
+        call.media_generation += 1
+        token = call.media_generation
+        pb = {"media_url": url or ("data:audio" if content else None), "media_name": name,
+              "overlay": bool(body.get("overlay", False)), "token": token}
+        call.playback = pb
+        emit(env, call, "call.playback.started", _playback_fields(pb))
+        if loops is not None:
+
+            def done() -> None:
+                if call.playback is not None and call.playback.get("token") == token:
+                    end_playback(env, call, "completed")
+
+            lifecycle.later(env, call, MEDIA_SECONDS * loops, done)
+
+    return perform(ctx, act)
+
+
+@operation("StopCallPlayback")
+async def playback_stop(ctx: RequestContext) -> dict[str, Any]:
+    def act(env: Env, call: Call, body: dict[str, Any]) -> None:
+        end_playback(env, call, "cancelled")
+        if call.speaking is not None:
+            call.speaking = None
+            emit(env, call, "call.speak.ended", {"status": "completed"})
+
+    return perform(ctx, act)
+
+
+# -- recording -----------------------------------------------------------------------------------
+
+
+def begin_recording(env: Env, call: Call, *, channels: str, fmt: str) -> None:
+    call.recording = {"started_at": env.now(), "channels": channels, "format": fmt, "paused": False}
+
+
+def save_recording(env: Env, call: Call) -> None:
+    rec = call.recording
+    if rec is None:
+        return
+    call.recording = None
+    recording_id = env.ids.uuid()
+    call.recording_ids.append(recording_id)
+    settings = env.emulator.settings
+    url = f"http://{settings.host}:{settings.port}/_emulator/recordings/{recording_id}.{rec['format']}"
+    emit(
+        env,
+        call,
+        "call.recording.saved",
+        {
+            "recording_id": recording_id,
+            "channels": "dual" if rec["channels"] == "dual" else "single",
+            "recording_started_at": env.iso(rec["started_at"]),
+            "recording_ended_at": env.iso(),
+            "recording_urls": {rec["format"]: url},
+            "public_recording_urls": {rec["format"]: url},
+        },
+    )
+
+
+@operation("StartCallRecord")
+async def record_start(ctx: RequestContext) -> dict[str, Any]:
+    def act(env: Env, call: Call, body: dict[str, Any]) -> None:
+        require_fields(body, "format", "channels")
+        if body["format"] not in ("wav", "mp3"):
+            raise ValidationFailed(items=[ErrorItem("format must be wav or mp3.", pointer="/format", code="10032")])
+        if body["channels"] not in ("single", "dual"):
+            raise ValidationFailed(items=[ErrorItem("channels must be single or dual.", pointer="/channels", code="10032")])
+        if call.recording is not None:
+            raise Unprocessable("A recording is already in progress on this call.", code="90033")
+        begin_recording(env, call, channels=body["channels"], fmt=body["format"])
+
+    return perform(ctx, act)
+
+
+@operation("StopCallRecording")
+async def record_stop(ctx: RequestContext) -> dict[str, Any]:
+    def act(env: Env, call: Call, body: dict[str, Any]) -> None:
+        if call.recording is None:
+            raise Unprocessable("There is no recording in progress on this call.", code="90033")
+        save_recording(env, call)
+
+    return perform(ctx, act)
+
+
+@operation("PauseCallRecording", "ResumeCallRecording")
+async def record_pause_resume(ctx: RequestContext) -> dict[str, Any]:
+    pause = ctx.operation.operation_id == "PauseCallRecording"
+
+    def act(env: Env, call: Call, body: dict[str, Any]) -> None:
+        if call.recording is None:
+            raise Unprocessable("There is no recording in progress on this call.", code="90033")
+        call.recording["paused"] = pause
+
+    return perform(ctx, act)
+
+
+# -- streaming, forking, transcription -------------------------------------------------------------
+
+
+def begin_streaming(env: Env, call: Call, url: str) -> None:
+    call.streaming = {"stream_url": url, "stream_id": env.ids.uuid()}
+    emit(env, call, "streaming.started", {"stream_url": url})
+
+
+def end_streaming(env: Env, call: Call) -> None:
+    if call.streaming is None:
+        return
+    url = call.streaming["stream_url"]
+    call.streaming = None
+    emit(env, call, "streaming.stopped", {"stream_url": url})
+
+
+@operation("StartCallStreaming")
+async def streaming_start(ctx: RequestContext) -> dict[str, Any]:
+    def act(env: Env, call: Call, body: dict[str, Any]) -> None:
+        require_fields(body, "stream_url")
+        if call.streaming is not None:
+            raise Unprocessable("Media streaming is already running on this call.", code="90045")
+        begin_streaming(env, call, str(body["stream_url"]))
+
+    return perform(ctx, act)
+
+
+@operation("StopCallStreaming")
+async def streaming_stop(ctx: RequestContext) -> dict[str, Any]:
+    def act(env: Env, call: Call, body: dict[str, Any]) -> None:
+        if call.streaming is None:
+            raise Unprocessable("Media streaming is not running on this call.", code="90033")
+        end_streaming(env, call)
+
+    return perform(ctx, act)
+
+
+@operation("StartCallFork")
+async def fork_start(ctx: RequestContext) -> dict[str, Any]:
+    def act(env: Env, call: Call, body: dict[str, Any]) -> None:
+        if not (body.get("target") or body.get("rx") or body.get("tx")):
+            raise ValidationFailed(items=[ErrorItem("target (or rx/tx) is required.", pointer="/target", code="10004")])
+        if call.fork is not None:
+            raise Unprocessable("The call is already forked.", code="90033")
+        call.fork = {"target": body.get("target")}
+        emit(env, call, "call.fork.started", {"stream_type": "decrypted"})
+
+    return perform(ctx, act)
+
+
+def end_fork(env: Env, call: Call) -> None:
+    if call.fork is not None:
+        call.fork = None
+        emit(env, call, "call.fork.stopped", {"stream_type": "decrypted"})
+
+
+@operation("StopCallFork")
+async def fork_stop(ctx: RequestContext) -> dict[str, Any]:
+    def act(env: Env, call: Call, body: dict[str, Any]) -> None:
+        if call.fork is None:
+            raise Unprocessable("Can't stop forking, because the call isn't currently forked.", code="90031")
+        end_fork(env, call)
+
+    return perform(ctx, act)
+
+
+@operation("StartCallTranscription")
+async def transcription_start(ctx: RequestContext) -> dict[str, Any]:
+    def act(env: Env, call: Call, body: dict[str, Any]) -> None:
+        if call.transcription is not None:
+            raise Unprocessable("Call transcription can not be started more than once.", code="90054")
+        call.transcription = {"engine": body.get("transcription_engine", "Google"), "tracks": body.get("transcription_tracks", "inbound")}
+
+    return perform(ctx, act)
+
+
+@operation("StopCallTranscription")
+async def transcription_stop(ctx: RequestContext) -> dict[str, Any]:
+    def act(env: Env, call: Call, body: dict[str, Any]) -> None:
+        if call.transcription is None:
+            raise Unprocessable("Call transcription is not running on this call.", code="90033")
+        call.transcription = None
+
+    return perform(ctx, act)
+
+
+def transcribe(env: Env, call: Call, text: str) -> None:
+    """The other party said ``text``: a running transcription reports it (final result)."""
+    if call.transcription is not None and text:
+        emit(env, call, "call.transcription", {"transcription_data": {"transcript": text, "confidence": 0.98, "is_final": True}})
+
+
+# -- hangup ----------------------------------------------------------------------------------------
+
+
+def end_on_hangup(env: Env, call: Call) -> None:
+    """Media that stops with the call reports ``call_hangup`` before ``call.hangup``."""
+    if call.speaking is not None:
+        call.speaking = None
+        emit(env, call, "call.speak.ended", {"status": "call_hangup"})
+    end_playback(env, call, "call_hangup")
+
+
+def after_hangup(env: Env, call: Call) -> None:
+    """What a finished call produces after ``call.hangup``."""
+    end_streaming(env, call)
+    end_fork(env, call)
+    if call.siprec is not None:
+        call.siprec = None
+        emit(env, call, "siprec.stopped", {"hangup_cause": call.hangup_cause or "normal_clearing"})
+    call.transcription = None
+    save_recording(env, call)

@@ -1,0 +1,94 @@
+"""Per-tenant object storage: buckets of files, as the AI endpoints (summarize, embeddings,
+transcription by URL) read them.
+
+A minimal interface other families build on: ``put``/``get``/``list``/``delete``/``dump``.
+Reading a file also falls back to the shipped fixtures (``fixtures/buckets/<bucket>/<file>``)
+and to the user's ``--fixtures`` folder, so sample documents exist without an upload.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class BucketObject:
+    data: bytes
+    content_type: str
+    created_at: float  # emulator clock seconds, when known (0.0 otherwise)
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+
+@dataclass
+class BucketStore:
+    """bucket name -> filename -> object, for one API key."""
+
+    snapshot_name = "buckets"
+    snapshot_aliases = ("emulator.store.buckets:BucketStore",)  # its key before stores had names
+
+    buckets: dict[str, dict[str, BucketObject]] = field(default_factory=dict)
+
+    def put(self, bucket: str, filename: str, data: bytes, content_type: str = "application/octet-stream", *, at: float = 0.0) -> BucketObject:
+        obj = BucketObject(bytes(data), content_type or "application/octet-stream", at)
+        self.buckets.setdefault(bucket, {})[filename] = obj
+        return obj
+
+    def get(self, bucket: str, filename: str) -> BucketObject | None:
+        return self.buckets.get(bucket, {}).get(filename)
+
+    def list(self, bucket: str | None = None) -> list[tuple[str, str, BucketObject]]:
+        """(bucket, filename, object) rows, sorted; one bucket or all of them."""
+        names = [bucket] if bucket is not None else sorted(self.buckets)
+        return [(b, f, o) for b in names for f, o in sorted(self.buckets.get(b, {}).items())]
+
+    def bucket_names(self) -> list[str]:
+        return sorted(self.buckets)
+
+    def delete(self, bucket: str, filename: str | None = None) -> bool:
+        """Delete one file, or the whole bucket when ``filename`` is None; False if absent."""
+        if filename is None:
+            return self.buckets.pop(bucket, None) is not None
+        files = self.buckets.get(bucket)
+        if files is None or filename not in files:
+            return False
+        del files[filename]
+        if not files:
+            del self.buckets[bucket]
+        return True
+
+    def dump(self) -> dict[str, Any]:
+        """Everything, file bytes included (base64), so snapshots and persistence keep files."""
+        return {
+            b: {
+                f: {"size": o.size, "content_type": o.content_type, "created_at": o.created_at,
+                    "data_base64": base64.b64encode(o.data).decode("ascii")}
+                for f, o in sorted(files.items())
+            }
+            for b, files in sorted(self.buckets.items())
+        }
+
+    @classmethod
+    def load(cls, data: dict[str, Any]) -> BucketStore:
+        """Snapshot protocol (``emulator/core/snapshot.py``): the inverse of ``dump``."""
+        store = cls()
+        for bucket, files in data.items():
+            for filename, row in files.items():
+                store.put(bucket, filename, base64.b64decode(row["data_base64"]), row["content_type"], at=float(row.get("created_at", 0.0)))
+        return store
+
+
+def fixture_file(roots: list[Path], bucket: str, filename: str) -> bytes | None:
+    """``<root>/buckets/<bucket>/<filename>`` from the first root holding it — never outside it."""
+    for root in roots:
+        base = (root / "buckets").resolve()
+        candidate = (base / bucket / filename).resolve()
+        if not candidate.is_relative_to(base) or not candidate.is_file():
+            continue
+        return candidate.read_bytes()
+    return None

@@ -1,0 +1,83 @@
+"""Control API for bucket files: upload raw bytes for an API key, read them back, list, delete.
+
+``PUT /_emulator/buckets/{bucket}/{filename}?api_key=K`` with the file as the raw body (its
+``Content-Type`` is kept) is how tests seed documents for ``/ai/summarize``, similarity search
+and ``file_url`` transcription. The same URL is a valid ``file_url`` for that API key.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from emulator.runtime.family import ControlRoute
+from emulator.control.requests import emulator_of
+from emulator.core.errors import BadRequest, NotFound, PayloadTooLarge
+from emulator.http.responses import JSONResponse
+from emulator.families.embeddings.bucket_store import BucketStore
+
+
+def _store(request: Request) -> BucketStore:
+    emulator = emulator_of(request)
+    api_key = request.query_params.get("api_key") or request.headers.get("x-api-key")
+    if not api_key:
+        raise BadRequest("Name the tenant: ?api_key=<the API key the files belong to>.")
+    return emulator.state.tenant(api_key).store(BucketStore)
+
+
+def _names(request: Request) -> tuple[str, str]:
+    bucket, filename = request.path_params["bucket"], request.path_params["filename"]
+    if not bucket or not filename or ".." in filename.split("/"):
+        raise BadRequest("bucket and filename must be non-empty and filename must not contain '..'.")
+    return bucket, filename
+
+
+async def put_file(request: Request) -> Response:
+    store = _store(request)
+    bucket, filename = _names(request)
+    limit = emulator_of(request).settings.max_body_bytes
+    data = await request.body()
+    if len(data) > limit:
+        raise PayloadTooLarge(f"The file is larger than the limit of {limit} bytes.")
+    content_type = request.headers.get("content-type", "application/octet-stream")
+    obj = store.put(bucket, filename, data, content_type, at=emulator_of(request).state.clock.now())
+    url = f"{str(request.base_url).rstrip('/')}/_emulator/buckets/{bucket}/{filename}"
+    return JSONResponse({"bucket": bucket, "filename": filename, "size": obj.size, "content_type": obj.content_type, "url": url}, status_code=201)
+
+
+async def get_file(request: Request) -> Response:
+    bucket, filename = _names(request)
+    obj = _store(request).get(bucket, filename)
+    if obj is None:
+        raise NotFound(f"No file {filename!r} in bucket {bucket!r} for this API key.")
+    return Response(obj.data, media_type=obj.content_type)
+
+
+async def delete_file(request: Request) -> Response:
+    bucket, filename = _names(request)
+    if not _store(request).delete(bucket, filename):
+        raise NotFound(f"No file {filename!r} in bucket {bucket!r} for this API key.")
+    return Response(status_code=204)
+
+
+async def list_files(request: Request) -> Response:
+    rows = [
+        {"bucket": b, "filename": f, "size": o.size, "content_type": o.content_type}
+        for b, f, o in _store(request).list(request.query_params.get("bucket"))
+    ]
+    return JSONResponse({"data": rows, "meta": {"total": len(rows)}})
+
+
+_KEY = {"name": "api_key", "in": "query", "required": True, "schema": {"type": "string"}}
+_FILE = {"parameters": [_KEY, {"name": "bucket", "in": "path", "required": True, "schema": {"type": "string"}},
+                        {"name": "filename", "in": "path", "required": True, "schema": {"type": "string"}}]}
+
+
+CONTROL: tuple[ControlRoute, ...] = (
+    ControlRoute('GET', '/_emulator/buckets', list_files, 'listBucketFiles', 'Files uploaded for an API key', {'parameters': [{'name': 'api_key', 'in': 'query', 'required': True, 'schema': {'type': 'string'}}], 'responses': {'200': {'description': 'files'}}}),
+    ControlRoute('PUT', '/_emulator/buckets/{bucket}/{filename:path}', put_file, 'put_file', 'put_file'),
+    ControlRoute('GET', '/_emulator/buckets/{bucket}/{filename:path}', get_file, 'get_file', 'get_file'),
+    ControlRoute('DELETE', '/_emulator/buckets/{bucket}/{filename:path}', delete_file, 'delete_file', 'delete_file'),
+)

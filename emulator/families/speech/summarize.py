@@ -1,0 +1,81 @@
+"""``POST /ai/summarize`` — an extractive summary of a bucket file's actual content.
+
+Media files (wav, mp3, ...) are transcribed first (recorded in the tenant's transcription log,
+since Telnyx bills both), then summarised. :func:`read_bucket_file` is the one way AI endpoints
+read bucket files: the tenant's uploads first, then ``fixtures/buckets/`` folders.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from emulator.fakes import summarizer as engine
+from emulator.fakes.audio import AudioError
+from emulator.fakes.stt import SynthesizedAudio, TranscriptionLog, TranscriptionRecord, transcribe
+from emulator.core.errors import ErrorItem, NotFound, ValidationFailed
+from emulator.core.paths import fixtures_dir
+from emulator.http.binding import operation
+from emulator.families.embeddings.bucket_store import BucketStore, fixture_file
+
+if TYPE_CHECKING:
+    from emulator.http.context import RequestContext
+
+SUMMARY_STT_MODEL = "distil-whisper/distil-large-v2"
+
+
+def fixture_roots(ctx: RequestContext) -> list[Path]:
+    """The user's ``--fixtures`` folder (wins) and the shipped one."""
+    roots = [ctx.emulator.settings.fixtures] if ctx.emulator.settings.fixtures else []
+    return [*roots, fixtures_dir()]
+
+
+def read_bucket_file(ctx: RequestContext, bucket: str, filename: str) -> bytes | None:
+    """The file's bytes from the caller's buckets or the fixtures; None when it does not exist."""
+    found = ctx.tenant.store(BucketStore).get(bucket, filename)
+    if found is not None:
+        return found.data
+    return fixture_file(fixture_roots(ctx), bucket, filename)
+
+
+def _field(body: dict[str, Any], name: str) -> str:
+    value = body.get(name)
+    if not isinstance(value, str) or not value.strip():
+        detail = "Field required" if value is None else f"{name} must be a non-empty string"
+        raise ValidationFailed(detail, items=[ErrorItem(detail, pointer=f"/{name}", kind="missing" if value is None else "string_type")])
+    return value
+
+
+@operation("PostSummary")
+async def post_summary(ctx: RequestContext) -> dict[str, Any]:
+    body = ctx.json
+    bucket, filename = _field(body, "bucket"), _field(body, "filename")
+    prompt = body.get("system_prompt")
+    if prompt is not None and not isinstance(prompt, str):
+        raise ValidationFailed("system_prompt must be a string", items=[ErrorItem("system_prompt must be a string", pointer="/system_prompt")])
+    data = read_bucket_file(ctx, bucket, filename)
+    if data is None:
+        raise NotFound(f"File {filename!r} was not found in bucket {bucket!r}.")
+    try:
+        if engine.extension(filename) in engine.MEDIA_EXTENSIONS:
+            text = _transcribe_for_summary(ctx, data)
+        else:
+            text = engine.extract_text(data, filename)
+        summary = engine.summarize(text, prompt)
+    except (engine.UnsupportedDocument, AudioError) as exc:
+        raise ValidationFailed(str(exc), items=[ErrorItem(str(exc), pointer="/filename")]) from exc
+    return {"data": {"summary": summary}}
+
+
+def _transcribe_for_summary(ctx: RequestContext, data: bytes) -> str:
+    from emulator.families.speech.handlers import scripts_for  # noqa: PLC0415 - sibling family, avoid cycles
+
+    result = transcribe(data, scripts=scripts_for(ctx), remembered=ctx.tenant.store(SynthesizedAudio))
+    ctx.tenant.store(TranscriptionLog).record(
+        TranscriptionRecord(
+            id=ctx.tenant.ids.uuid(), created_at=ctx.state.clock.iso(), model=SUMMARY_STT_MODEL,
+            duration=result.duration, sha256=result.sha256, source="summarize", language=None,
+            response_format="text", characters=len(result.text), at=ctx.state.clock.now(),
+        )
+    )
+    return result.text

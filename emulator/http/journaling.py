@@ -1,0 +1,55 @@
+"""Fills the request journal (``core/journal.py``): one entry per API request, written once the
+response is finished or the connection was dropped by a transport fault."""
+
+from __future__ import annotations
+
+import time
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from emulator.core.clock import Clock
+from emulator.core.journal import Journal, JournalEntry
+from emulator.http.auth import bearer_token
+
+_DROPPING_FAULTS = ("reset", "empty")  # the client never sees a status line
+
+
+class Journaling:
+    def __init__(self, app: ASGIApp, *, journal: Journal, clock: Clock) -> None:
+        self.app = app
+        self.journal = journal
+        self.clock = clock
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not self.journal.enabled:
+            await self.app(scope, receive, send)
+            return
+        state = scope.setdefault("state", {})
+        started = time.perf_counter()
+        status: list[int | None] = [None]
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            fault = state.get("transport_fault")
+            self.journal.record(
+                JournalEntry(
+                    seq=self.journal.next_seq(),
+                    at=self.clock.now(),
+                    method=scope["method"],
+                    path=scope["path"],
+                    query=scope.get("query_string", b"").decode("latin-1"),
+                    api_key=bearer_token(scope.get("headers", ())),
+                    status=None if fault and fault["kind"] in _DROPPING_FAULTS else status[0],
+                    latency_ms=round((time.perf_counter() - started) * 1000, 3),
+                    operation_id=state.get("operation_id"),
+                    fault_rule=state.get("fault_rule"),
+                    transport_fault=fault["kind"] if fault else None,
+                    request_id=state.get("request_id"),
+                )
+            )

@@ -1,0 +1,1 @@
+"""Build time only: deriving the embedded document from a published Telnyx document."""

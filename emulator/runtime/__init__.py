@@ -1,0 +1,1 @@
+"""One emulator assembled: the runtime object, its typed services, the Family manifest, fixtures."""

@@ -1,1 +1,0 @@
-"""Time, randomness and scripted behaviour: what makes the emulator deterministic."""
