@@ -80,7 +80,7 @@ def build_emulator(settings: Settings, doc: SpecDocument | None = None, families
         doc = load_document(settings.spec, cache_dir=settings.state_dir / "spec-cache")
     index = OperationIndex(doc)
     synthesizer = Synthesizer(doc, seed=settings.seed)
-    state = EmulatorState(settings, load_signing_key(settings.signing_key, settings.state_dir))
+    state = EmulatorState(settings)
     handlers = collect(module for family in families for module in family.handler_modules)
     unknown = sorted(op_id for op_id in handlers if op_id not in index.by_id)
     if unknown and settings.spec is None:
@@ -89,7 +89,7 @@ def build_emulator(settings: Settings, doc: SpecDocument | None = None, families
         raise RuntimeError(f"handlers bound to operations the document lacks: {unknown}")
     names = StoreNames(store for family in ((GenericStore,), *(f.stores for f in families)) for store in family)
     services = Services(
-        webhooks=WebhookDispatcher(settings, state),
+        webhooks=WebhookDispatcher(settings, state, load_signing_key(settings.signing_key, settings.state_dir)),
         model=ModelEngine(settings, state, synthesizer),
         faults=FaultChain(settings, index),
         journal=Journal(settings.journal_size),

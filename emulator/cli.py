@@ -124,7 +124,7 @@ def banner(settings: Any, emulator: Any, started: float) -> str:
             f"telnyx-emulator {__version__} — Telnyx API emulator",
             f"  API:        {base}/v2   (also served without the /v2 prefix)",
             f"  document:   {document} ({len(emulator.index.operations)} operations)",
-            f"  webhooks:   public key {emulator.state.signing_key.public_key_b64}",
+            f"  webhooks:   public key {emulator.services.webhooks.signing_key.public_key_b64}",
             f"  control:    {base}/_emulator",
             f"  ready in {time.perf_counter() - started:.2f}s",
         ]

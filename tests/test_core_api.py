@@ -72,8 +72,8 @@ def test_admin_token_guards_control_api(tmp_path: Path) -> None:
 
 
 def test_signing_key_is_stable_across_restarts(tmp_path: Path) -> None:
-    first = create_app(make_settings(tmp_path)).state.emulator.state.signing_key.public_key_b64
-    second = create_app(make_settings(tmp_path)).state.emulator.state.signing_key.public_key_b64
+    first = create_app(make_settings(tmp_path)).state.emulator.services.webhooks.signing_key.public_key_b64
+    second = create_app(make_settings(tmp_path)).state.emulator.services.webhooks.signing_key.public_key_b64
     assert first == second
     assert (tmp_path / "state" / "signing_key").is_file()
 
@@ -86,7 +86,7 @@ def test_configured_signing_key_is_used(tmp_path: Path) -> None:
     from nacl.signing import SigningKey
 
     expected = base64.b64encode(bytes(SigningKey(bytes(range(32))).verify_key)).decode()
-    assert app.state.emulator.state.signing_key.public_key_b64 == expected
+    assert app.state.emulator.services.webhooks.signing_key.public_key_b64 == expected
 
 
 def test_two_apps_share_nothing(tmp_path: Path) -> None:

@@ -45,7 +45,7 @@ async def started(d: WebhookDispatcher) -> WebhookDispatcher:
 
 
 def sdk(emulator: Emulator) -> telnyx.Telnyx:
-    return telnyx.Telnyx(api_key="k", public_key=emulator.state.signing_key.public_key_b64)
+    return telnyx.Telnyx(api_key="k", public_key=emulator.services.webhooks.signing_key.public_key_b64)
 
 
 def test_bytes_received_equal_logged_bytes_and_signatures_verify(tmp_path: Path, receiver: Receiver) -> None:
@@ -79,7 +79,7 @@ def test_bytes_received_equal_logged_bytes_and_signatures_verify(tmp_path: Path,
     event = sdk(emulator).webhooks.unwrap(got.body.decode(), headers=got.headers)
     assert event.data.event_type == "call.initiated" and event.data.id == ev.id
     # ... and so does PyNaCl directly with the published public key.
-    key = VerifyKey(base64.b64decode(emulator.state.signing_key.public_key_b64))
+    key = VerifyKey(base64.b64decode(emulator.services.webhooks.signing_key.public_key_b64))
     key.verify(got.headers["telnyx-timestamp"].encode() + b"|" + got.body, base64.b64decode(got.headers["telnyx-signature-ed25519"]))
     # A tampered body must not verify.
     with pytest.raises(ValueError, match="Signature verification failed"):
@@ -301,7 +301,7 @@ def test_texml_form_callbacks_post_and_get_are_signed(tmp_path: Path, receiver: 
         return post, get
 
     post, get = run(go())
-    key = VerifyKey(base64.b64decode(emulator.state.signing_key.public_key_b64))
+    key = VerifyKey(base64.b64decode(emulator.services.webhooks.signing_key.public_key_b64))
     [p] = receiver.at("/post")
     assert p.method == "POST" and p.headers["content-type"] == "application/x-www-form-urlencoded"
     assert p.form() == fields and p.body == post.attempts[0].body
@@ -481,7 +481,7 @@ def test_the_wire_carries_exactly_the_logged_headers_and_the_url_as_given(tmp_pa
     assert get_line == "GET /g?x=%3A&To=%2B1+555 HTTP/1.1" and get.attempts[0].url.endswith(get_line[4:-9])
     assert get_headers == list(get.attempts[0].headers.items())
     wire = dict(get_headers)
-    key = VerifyKey(base64.b64decode(emulator.state.signing_key.public_key_b64))
+    key = VerifyKey(base64.b64decode(emulator.services.webhooks.signing_key.public_key_b64))
     key.verify(f"{wire['telnyx-timestamp']}|x=%3A&To=%2B1+555".encode(), base64.b64decode(wire["telnyx-signature-ed25519"]))
 
 

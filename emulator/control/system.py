@@ -52,7 +52,7 @@ async def state_dump(request: Request) -> Response:
 
 async def public_key(request: Request) -> Response:
     emulator = emulator_of(request)
-    return JSONResponse({"public_key": emulator.state.signing_key.public_key_b64})
+    return JSONResponse({"public_key": emulator.services.webhooks.signing_key.public_key_b64})
 
 
 async def operations(request: Request) -> Response:

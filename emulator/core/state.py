@@ -9,14 +9,11 @@ its stores.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from emulator.core.clock import Clock, Scheduler
 from emulator.core.ids import IdFactory
 from emulator.core.settings import Settings
-
-if TYPE_CHECKING:
-    from emulator.webhooks.keys import SigningKey
 
 S = TypeVar("S")
 
@@ -51,9 +48,8 @@ class TenantState:
 class EmulatorState:
     """Created once per app (in ``create_app``); reached by handlers through the request context."""
 
-    def __init__(self, settings: Settings, signing_key: SigningKey) -> None:
+    def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.signing_key = signing_key
         self.clock = Clock()
         self.scheduler = Scheduler(self.clock)
         self.tenants: dict[str, TenantState] = {}

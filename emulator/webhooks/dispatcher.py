@@ -26,6 +26,7 @@ from emulator.webhooks.sender import Sender
 if TYPE_CHECKING:
     from emulator.core.settings import Settings
     from emulator.core.state import EmulatorState
+    from emulator.webhooks.keys import SigningKey
 
 log = logging.getLogger("emulator.webhooks")
 
@@ -57,7 +58,9 @@ class WebhookDispatcher:
     snapshot_name = "webhooks"
     """Key of the outbox in snapshots (``core/snapshot.py``)."""
 
-    def __init__(self, settings: Settings, state: EmulatorState) -> None:
+    def __init__(self, settings: Settings, state: EmulatorState, signing_key: SigningKey) -> None:
+        self.signing_key = signing_key
+        """Signs every delivery; its public half is ``GET /_emulator/public-key``."""
         self.settings = settings
         self.state = state
         self.log = DeliveryLog(self.settings.webhook_log_limit)
@@ -299,7 +302,7 @@ class WebhookDispatcher:
         self._loop = loop
         self._idle = asyncio.Event()
         self._idle.set()
-        self._sender = Sender(self.settings, self.state)  # its client belongs to this loop
+        self._sender = Sender(self.settings, self.state, self.signing_key)  # its client belongs to this loop
         self._tasks = set()
         queued = [job for lane in self._lanes.values() for job in lane] + self._backlog
         self._lanes.clear()

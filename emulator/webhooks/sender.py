@@ -24,6 +24,7 @@ from yarl import URL
 from emulator.webhooks.envelope import Attempt, Event, form_request, json_body
 
 if TYPE_CHECKING:
+    from emulator.webhooks.keys import SigningKey
     from emulator.core.settings import Settings
     from emulator.core.state import EmulatorState
 
@@ -38,7 +39,8 @@ _Target = tuple[URL, dict[str, str]]
 
 
 class Sender:
-    def __init__(self, settings: Settings, state: EmulatorState) -> None:
+    def __init__(self, settings: Settings, state: EmulatorState, signing_key: SigningKey) -> None:
+        self.signing_key = signing_key
         self.settings = settings
         self.state = state
         self._slots = asyncio.Semaphore(max(1, settings.webhook_concurrency))
@@ -96,7 +98,7 @@ class Sender:
             "content-type": content_type,
             "user-agent": USER_AGENT,
             "telnyx-timestamp": ts,
-            "telnyx-signature-ed25519": self.state.signing_key.sign(ts, signed),
+            "telnyx-signature-ed25519": self.signing_key.sign(ts, signed),
         }
         if method == "GET":
             del headers["content-type"]
