@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
+from emulator.openapi.derive.build import Selection
+
 if TYPE_CHECKING:
     from starlette.requests import Request
     from starlette.responses import Response
@@ -79,3 +81,11 @@ def _webhook_matches(pattern: str, name: str) -> bool:
     if pattern.endswith("*"):
         return name.lower().startswith(pattern[:-1].lower())
     return name == pattern
+
+
+def document_selection(families: tuple[Family, ...]) -> Selection:
+    """What the embedded document keeps of a published one: what some family owns."""
+    return Selection(
+        path=lambda path: any(f.owns_path(path) for f in families),
+        webhook=lambda name: any(f.owns_webhook(name) for f in families),
+    )

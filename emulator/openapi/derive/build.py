@@ -8,7 +8,7 @@ stale. The output is deterministic (sorted keys, fixed formatting): same input, 
 
 What it does, in order:
 
-1. **Select** the AI and voice-AI surface (:func:`selected_path`) and the call-related webhooks.
+1. **Select** what the API families own (:class:`Selection`: the AI and voice-AI surface and the call webhooks).
 2. **Strip prose, keep facts.** Telnyx's ``description``/``summary`` text, ``externalDocs``, tag
    descriptions and documentation-only ``x-`` extensions are dropped. Everything a client or a
    validator depends on is kept: paths, parameters, schemas, enums, ``required``, types, formats,
@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -89,27 +90,13 @@ INFO = {
 SERVERS = [{"url": "/v2"}]
 
 
-def selected_path(path: str) -> bool:
-    """The AI and voice-AI surface the emulator serves."""
-    return (
-        path.startswith("/ai/")
-        or path.startswith("/text-to-speech/")
-        or path == "/calls"
-        or path == "/calls/{call_control_id}"
-        or path.startswith("/calls/{call_control_id}/")
-        or path == "/texml/ai_calls/{connection_id}"
-        or (path.startswith("/legacy/reporting/") and "speech_to_text" in path.split("/"))
-        or path in ("/call_control_applications", "/call_control_applications/{id}")
-    )
+@dataclass(frozen=True)
+class Selection:
+    """Which parts of the published document the embedded one keeps: the paths and webhooks the
+    API families own (``Family.paths`` / ``Family.webhooks``; ``runtime/family.py`` builds it)."""
 
-
-CALL_WEBHOOKS_WITHOUT_PREFIX = frozenset({"transcription"})  # call.transcription
-
-
-def selected_webhook(name: str) -> bool:
-    """Call-related events: every webhook whose key starts with ``call``/``Call``, plus the
-    call events the published document files under other names."""
-    return name.lower().startswith("call") or name in CALL_WEBHOOKS_WITHOUT_PREFIX
+    path: Callable[[str], bool]
+    webhook: Callable[[str], bool]
 
 
 @dataclass
@@ -333,16 +320,16 @@ def _security_names(requirements: Any) -> set[str]:
 
 
 # -- derivation -------------------------------------------------------------------------------
-def derive(source: dict[str, Any]) -> Derived:
+def derive(source: dict[str, Any], selection: Selection) -> Derived:
     """The embedded document (and the corrections applied) from a published document."""
     corrections: list[Correction] = []
     paths: dict[str, Any] = {}
     for path, item in (source.get("paths") or {}).items():
-        if selected_path(path):
+        if selection.path(path):
             paths[path] = strip_path_item(item, lambda method, _op, p=path: summarize(method, p))
     webhooks: dict[str, Any] = {}
     for name, item in (source.get("webhooks") or {}).items():
-        if selected_webhook(name):
+        if selection.webhook(name):
             webhooks[name] = strip_path_item(item, lambda _method, _op, n=name: f"Event: {n}")
 
     security_names = _security_names(source.get("security"))
@@ -431,9 +418,9 @@ def _prune_components(doc: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def derive_file(source: Path, out: Path | None = None, cache_dir: Path | None = None) -> Derived:
+def derive_file(source: Path, selection: Selection, out: Path | None = None, cache_dir: Path | None = None) -> Derived:
     """Load ``source`` (YAML or JSON), derive, and write to ``out`` when given."""
-    derived = derive(load_document(source, cache_dir=cache_dir).raw)
+    derived = derive(load_document(source, cache_dir=cache_dir).raw, selection)
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = out.with_suffix(out.suffix + ".tmp")

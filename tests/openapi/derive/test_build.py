@@ -19,10 +19,13 @@ import pytest
 from emulator.cli import main as cli_main
 from emulator.core.paths import embedded_spec_path
 from emulator.openapi.derive.corrections import CORRECTION_KEY, SSE, OPENAI_WIDENINGS, WHY_DUPLICATE_ID, WHY_NULLABLE, WHY_OPENAI, WHY_STREAM
-from emulator.openapi.derive.build import FACT_EXTENSIONS, GENERIC_RESPONSE_TEXT, STATUS_TEXT, Derived, derive, dump_document, selected_webhook
+from emulator.families import FAMILIES
+from emulator.openapi.derive.build import FACT_EXTENSIONS, GENERIC_RESPONSE_TEXT, STATUS_TEXT, Derived, derive, dump_document
+from emulator.runtime.family import document_selection
 from emulator.openapi.loader import HTTP_METHODS, load_document
 from emulator.openapi.derive.summaries import summarize
 
+SELECTION = document_selection(FAMILIES)
 REPO = Path(__file__).resolve().parents[3]
 SHARED_SPEC = REPO.parent / "shared" / "openapi" / "telnyx-spec3.yml"
 EXPECTED_OPERATIONS = 203
@@ -155,7 +158,7 @@ def test_webhooks_hold_the_call_events(doc: dict[str, Any]) -> None:
     for event in CALL_EVENTS:
         assert event in webhooks, event
         assert "post" in webhooks[event] and "requestBody" in webhooks[event]["post"]
-    assert all(selected_webhook(name) for name in webhooks)
+    assert all(SELECTION.webhook(name) for name in webhooks)
     assert "transcription" in webhooks  # call.transcription, filed without the "call" prefix
 
 
@@ -193,7 +196,7 @@ def test_derive_on_a_small_document_strips_prose_and_keeps_facts() -> None:
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "description": "prose"}},
         },
     }
-    derived = derive(source)
+    derived = derive(source, SELECTION)
     out = derived.document
     assert list(out["paths"]) == ["/calls"]
     op = out["paths"]["/calls"]["post"]
@@ -210,7 +213,7 @@ def test_derive_on_a_small_document_strips_prose_and_keeps_facts() -> None:
     assert out["components"]["securitySchemes"] == {"bearerAuth": {"type": "http", "scheme": "bearer"}}
     assert out["tags"] == [{"name": "Calls"}]
     assert [c.why for c in derived.corrections] == [WHY_NULLABLE]
-    assert derived.to_bytes() == derive(copy.deepcopy(source)).to_bytes()
+    assert derived.to_bytes() == derive(copy.deepcopy(source), SELECTION).to_bytes()
 
 
 # -- against the published document (optional) ------------------------------------------------
@@ -224,7 +227,7 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def rederived(published: dict[str, Any]) -> Derived:
-    return derive(published)
+    return derive(published, SELECTION)
 
 
 def test_rederiving_reproduces_the_committed_document(rederived: Derived) -> None:
@@ -335,7 +338,7 @@ def test_operations_match_the_published_facts(doc: dict[str, Any], published: di
 
 def test_webhooks_match_the_published_facts(doc: dict[str, Any], published: dict[str, Any]) -> None:
     ours = _undo_corrections(doc)
-    expected = {name for name in published["webhooks"] if selected_webhook(name)}
+    expected = {name for name in published["webhooks"] if SELECTION.webhook(name)}
     assert set(ours["webhooks"]) == expected
     for name, item in ours["webhooks"].items():
         diff = _diff(facts(item), facts(published["webhooks"][name]))
