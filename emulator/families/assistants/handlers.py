@@ -17,6 +17,7 @@ from emulator.core.errors import ErrorItem, NotFound, ValidationFailed
 from emulator.families.assistants.common import ASSISTANT_SCHEMA, assistants, check_model, keep_valid, now_iso
 from emulator.http.binding import Reply, operation
 from emulator.families.assistants.store import AssistantEntry
+from emulator.families.assistants.tools import fetch_dynamic_variables, shared_tool
 
 if TYPE_CHECKING:
     from emulator.http.context import RequestContext
@@ -46,8 +47,6 @@ def _record(ctx: RequestContext, fields: dict[str, Any], *, assistant_id: str, b
 
 
 def _check_tool_ids(ctx: RequestContext, tool_ids: Any) -> list[str]:
-    from emulator.families.assistants.tools import shared_tool  # noqa: PLC0415
-
     ids = [str(t) for t in tool_ids or []]
     for i, tool_id in enumerate(ids):
         if shared_tool(ctx, tool_id) is None:
@@ -98,8 +97,6 @@ async def get(ctx: RequestContext) -> Any:
     stored defaults in the answer — never stored."""
     record = assistants(ctx).get(str(ctx.path["assistant_id"]))
     if ctx.query.get("fetch_dynamic_variables_from_webhook") and record.get("dynamic_variables_webhook_url"):
-        from emulator.families.assistants.tools import fetch_dynamic_variables  # noqa: PLC0415
-
         fetched = await fetch_dynamic_variables(ctx, record, {k: ctx.query[k] for k in ("from", "to", "call_control_id") if ctx.query.get(k)})
         record["dynamic_variables"] = {**(record.get("dynamic_variables") or {}), **fetched}
     return record

@@ -17,6 +17,7 @@ from xml.sax.saxutils import quoteattr
 import httpx
 from starlette.responses import Response
 
+from emulator.crud.service import GenericStore
 from emulator.fakes.llm import Message
 from emulator.core.errors import Conflict, ErrorItem, NotFound, ValidationFailed
 from emulator.families.assistants.common import assistants, builtin_variables, complete, now_iso, substitute
@@ -32,8 +33,6 @@ TOOL_TEST_TIMEOUT = 5.0  # seconds: a tool test never hangs a request for long
 
 def shared_tool(ctx: RequestContext, tool_id: str) -> dict[str, Any] | None:
     """A shared tool created through ``/ai/tools`` (served by the generic CRUD)."""
-    from emulator.crud.service import GenericStore  # noqa: PLC0415
-
     return ctx.tenant.store(GenericStore).get("/ai/tools", tool_id)
 
 

@@ -16,6 +16,7 @@ from starlette.responses import Response
 from emulator.runtime.family import ControlRoute
 from emulator.control.requests import emulator_of, json_body
 from emulator.core.errors import NotFound
+from emulator.fakes.reply_rules import parse_rule
 from emulator.http.responses import JSONResponse
 
 if TYPE_CHECKING:
@@ -32,7 +33,6 @@ async def add_rules(request: Request) -> Response:
     items = body["rules"] if isinstance(body.get("rules"), list) else [body]
     book = engine.rules
     # Parse everything first so a bad rule in a batch adds none of them.
-    from emulator.fakes.reply_rules import parse_rule  # noqa: PLC0415
 
     for item in items:
         parse_rule(item, "check")

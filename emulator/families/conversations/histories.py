@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from emulator.fakes.embeddings import cosine, embed
 from emulator.families.conversations.service import conversations
-from emulator.families.embeddings.buckets import chunk_text, user_id
+from emulator.families.embeddings.buckets import user_id
+from emulator.families.embeddings.documents import chunk_text
 from emulator.http.binding import operation
 
 if TYPE_CHECKING:

@@ -11,7 +11,13 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from emulator.core.paths import fixtures_dir
+
+if TYPE_CHECKING:
+    from emulator.http.context import RequestContext
+    from emulator.runtime.emulator import Emulator
 
 
 @dataclass
@@ -92,3 +98,32 @@ def fixture_file(roots: list[Path], bucket: str, filename: str) -> bytes | None:
             continue
         return candidate.read_bytes()
     return None
+
+
+def fixture_roots(emulator: Emulator) -> list[Path]:
+    """The user's ``--fixtures`` folder (wins) and the shipped one."""
+    extra = [emulator.settings.fixtures] if emulator.settings.fixtures else []
+    return [*extra, fixtures_dir()]
+
+
+def bucket_files(emulator: Emulator, api_key: str, bucket: str) -> dict[str, bytes]:
+    """Every file in ``bucket``: fixtures first, then uploads (an upload wins over a fixture)."""
+    out: dict[str, bytes] = {}
+    for root in reversed(fixture_roots(emulator)):
+        base = (root / "buckets").resolve()
+        folder = (base / bucket).resolve()
+        if folder.is_relative_to(base) and folder.is_dir():
+            for path in sorted(folder.rglob("*")):
+                if path.is_file():
+                    out[path.relative_to(folder).as_posix()] = path.read_bytes()
+    for _b, filename, obj in emulator.state.tenant(api_key).store(BucketStore).list(bucket):
+        out[filename] = obj.data
+    return dict(sorted(out.items()))
+
+
+def read_bucket_file(ctx: RequestContext, bucket: str, filename: str) -> bytes | None:
+    """The file's bytes from the caller's buckets or the fixtures; None when it does not exist."""
+    found = ctx.tenant.store(BucketStore).get(bucket, filename)
+    if found is not None:
+        return found.data
+    return fixture_file(fixture_roots(ctx.emulator), bucket, filename)

@@ -11,122 +11,24 @@ chunk with the embedding engine. The task moves queued -> processing -> success 
 from __future__ import annotations
 
 import hashlib
-import re
 import uuid
-from html.parser import HTMLParser
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from emulator.fakes.embeddings import EmbeddingError, cosine, embed
 from emulator.core.errors import ErrorItem, NotFound, ValidationFailed
-from emulator.core.paths import fixtures_dir
 from emulator.http.binding import Reply, operation
-from emulator.families.embeddings.bucket_store import BucketStore
+from emulator.families.embeddings.bucket_store import BucketStore, bucket_files, fixture_roots
+from emulator.families.embeddings.documents import chunk_text, extract_text
+from emulator.families.embeddings.web import crawl
 from emulator.families.embeddings.store import Chunk, EmbeddedBucket, EmbeddingStore
 
 if TYPE_CHECKING:
     from emulator.http.context import RequestContext
     from emulator.runtime.emulator import Emulator
 
-TEXT_TYPES = {".txt", ".md", ".csv", ".json", ".xml", ".tsv", ".log"}
-HTML_TYPES = {".html", ".htm"}
-SUPPORTED = TEXT_TYPES | HTML_TYPES | {".pdf"}
-
-
 def user_id(api_key: str) -> str:
     """A stable user id (uuid) for an API key."""
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"telnyx-emulator:{api_key}"))
-
-
-def _roots(emulator: Emulator) -> list[Path]:
-    extra = [emulator.settings.fixtures] if emulator.settings.fixtures else []
-    return [*extra, fixtures_dir()]
-
-
-def bucket_files(emulator: Emulator, api_key: str, bucket: str) -> dict[str, bytes]:
-    """Every file in ``bucket``: fixtures first, then uploads (an upload wins over a fixture)."""
-    out: dict[str, bytes] = {}
-    for root in reversed(_roots(emulator)):
-        base = (root / "buckets").resolve()
-        folder = (base / bucket).resolve()
-        if folder.is_relative_to(base) and folder.is_dir():
-            for path in sorted(folder.rglob("*")):
-                if path.is_file():
-                    out[path.relative_to(folder).as_posix()] = path.read_bytes()
-    for _b, filename, obj in emulator.state.tenant(api_key).store(BucketStore).list(bucket):
-        out[filename] = obj.data
-    return dict(sorted(out.items()))
-
-
-class _Text(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.parts: list[str] = []
-        self.links: list[str] = []
-        self._skip = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("script", "style"):
-            self._skip += 1
-        if tag == "a":
-            self.links += [v for k, v in attrs if k == "href" and v]
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("script", "style") and self._skip:
-            self._skip -= 1
-        if tag in ("p", "div", "li", "h1", "h2", "h3", "br", "tr", "title"):
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if not self._skip:
-            self.parts.append(data)
-
-
-def html_text(data: bytes) -> tuple[str, list[str]]:
-    parser = _Text()
-    parser.feed(data.decode("utf-8", errors="replace"))
-    return re.sub(r"[ \t]+", " ", "".join(parser.parts)).strip(), parser.links
-
-
-def extract_text(filename: str, data: bytes) -> str:
-    """The document's text, or ValueError with the reason it cannot be embedded."""
-    suffix = Path(filename).suffix.lower()
-    if suffix not in SUPPORTED:
-        raise ValueError(f"Unsupported file type '{suffix or '(none)'}'; supported: {', '.join(sorted(SUPPORTED))}")
-    if not data.strip():
-        raise ValueError("The file is empty")
-    if suffix in HTML_TYPES:
-        return html_text(data)[0]
-    if suffix == ".pdf":
-        if not data.startswith(b"%PDF"):
-            raise ValueError("The file is not a valid PDF document")
-        found = [m.decode("latin-1") for m in re.findall(rb"\(((?:[^()\\]|\\.)*)\)\s*Tj", data)]
-        if not found:
-            raise ValueError("No extractable text in the PDF document")
-        return " ".join(found)
-    return data.decode("utf-8", errors="replace")
-
-
-def chunk_text(text: str, size: int, overlap: int) -> list[str]:
-    """Chunks of whole words, each at most ``size`` characters (a longer word stands alone); each
-    chunk after the first repeats up to ``overlap`` characters of the previous one's last words."""
-    words = text.split()
-    chunks: list[str] = []
-    i = 0
-    while i < len(words):
-        j, length = i, 0
-        while j < len(words) and (j == i or length + 1 + len(words[j]) <= size):
-            length += len(words[j]) + (1 if j > i else 0)
-            j += 1
-        chunks.append(" ".join(words[i:j]))
-        if j >= len(words):
-            break
-        k, back = j, 0
-        while k - 1 > i and back + len(words[k - 1]) + 1 <= overlap:
-            k -= 1
-            back += len(words[k]) + 1
-        i = k
-    return chunks
 
 
 def _task_view(task: dict[str, Any], *, listing: bool = False) -> dict[str, Any]:
@@ -274,13 +176,12 @@ async def similarity_search(ctx: RequestContext) -> Any:
 async def embed_url(ctx: RequestContext) -> Any:
     """Crawl ``url`` (same host, up to 5 links deep) from the offline web fixtures
     (``<fixtures>/web/<host>/<path>``), store the pages in the bucket, then embed it."""
-    from emulator.families.embeddings.web import crawl  # noqa: PLC0415
 
     body = ctx.json
     bucket = str(body["bucket_name"]).strip()
     if not bucket:
         raise ValidationFailed(items=[ErrorItem("bucket_name must not be empty", pointer="/bucket_name")])
-    pages = crawl(_roots(ctx.emulator), str(body["url"]))
+    pages = crawl(fixture_roots(ctx.emulator), str(body["url"]))
     store = ctx.tenant.store(BucketStore)
     for filename, data in pages.items():
         store.put(bucket, filename, data, "text/html", at=ctx.state.clock.now())

@@ -23,7 +23,8 @@ from starlette.responses import Response
 
 from emulator.fakes.embeddings import cosine, embed, normalise
 from emulator.core.errors import NotFound
-from emulator.families.embeddings.buckets import bucket_files, extract_text
+from emulator.families.embeddings.bucket_store import bucket_files
+from emulator.families.embeddings.documents import extract_text
 from emulator.http.binding import Reply, operation
 
 if TYPE_CHECKING:

@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 from emulator.core.errors import ErrorItem, ValidationFailed
+from emulator.families.embeddings.documents import html_text
 
 MAX_DEPTH = 5
 MAX_PAGES = 200
@@ -48,7 +49,6 @@ def _filename(url: str) -> str:
 
 def crawl(roots: list[Path], url: str) -> dict[str, bytes]:
     """filename -> page bytes for ``url`` and the same-host pages it links to."""
-    from emulator.families.embeddings.buckets import html_text  # noqa: PLC0415
 
     start = urlsplit(url)
     if start.scheme not in ("http", "https") or not start.hostname:

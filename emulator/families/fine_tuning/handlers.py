@@ -19,7 +19,7 @@ import orjson
 from emulator.fakes import tokens
 from emulator.fakes.catalogue import ALIASES, CHAT_MODELS, chat_model
 from emulator.core.errors import ErrorItem, NotFound, Unprocessable, ValidationFailed
-from emulator.families.embeddings.buckets import bucket_files
+from emulator.families.embeddings.bucket_store import bucket_files
 from emulator.http.binding import operation
 from emulator.families.fine_tuning.store import FineTunedModels, FineTuningJobs
 

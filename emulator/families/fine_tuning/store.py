@@ -8,7 +8,10 @@ appears next to the catalogue's, and the chat engine answers for it as its base 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
+
+from emulator.fakes.catalogue import chat_model, model_metadata
 
 
 @dataclass
@@ -58,10 +61,6 @@ class FineTuningJobs:
 def fine_tuned_model_rows(tenant: Any, created_iso: str | None = None) -> list[dict[str, Any]]:
     """``ModelMetadata`` rows for the tenant's fine-tuned models (for the model listings):
     the base model's facts, with the fine-tuned id and ``base_model`` set."""
-    from datetime import UTC, datetime  # noqa: PLC0415
-
-    from emulator.fakes.catalogue import chat_model, model_metadata  # noqa: PLC0415
-
     rows = []
     for model_id, info in tenant.store(FineTunedModels).entries():
         base = chat_model(info["base"])

@@ -22,7 +22,7 @@ from emulator.control.requests import emulator_of, json_body
 from emulator.fakes.stt import TranscriptionLog, TranscriptScripts
 from emulator.core.errors import BadRequest, NotFound
 from emulator.http.responses import JSONResponse
-from emulator.families.speech.handlers import GLOBAL_SCOPE
+from emulator.families.speech.transcripts import GLOBAL_SCOPE
 
 _HEX = re.compile(r"[0-9a-fA-F]{64}")
 

@@ -11,26 +11,24 @@ import base64
 import html
 import re
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlsplit
 
 import anyio
+import orjson
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
 from emulator.fakes import audio, voices
-from emulator.fakes.stt import (
-    SynthesizedAudio,
-    TranscriptionLog,
-    TranscriptionRecord,
-    TranscriptScripts,
-    transcribe,
-)
 from emulator.core.errors import BadRequest, ErrorItem, ValidationFailed
+from emulator.fakes.stt import SynthesizedAudio, TranscriptionLog, TranscriptionRecord, transcribe
+from emulator.families.embeddings.bucket_store import read_bucket_file
+from emulator.families.speech.transcripts import scripts_for
 from emulator.http.binding import operation
+from emulator.http.responses import JSONResponse
 
 if TYPE_CHECKING:
     from emulator.http.context import RequestContext
 
-GLOBAL_SCOPE = "*"  # the pseudo-tenant holding transcripts scripted for every API key
 MAX_TEXT = 5000  # characters per TTS request (minutes of audio; keeps synthesis fast)
 FORMATS = {"mp3": "mp3", "wav": "wav", "pcm": "pcm", "mulaw": "mulaw", "ulaw": "mulaw", "alaw": "alaw",
            "ogg_vorbis": "ogg", "ogg": "ogg"}
@@ -41,13 +39,6 @@ STT_MODELS = ("distil-whisper/distil-large-v2", "openai/whisper-large-v3-turbo",
 
 def _invalid(detail: str, pointer: str) -> ValidationFailed:
     return ValidationFailed(detail, items=[ErrorItem(detail, pointer=pointer)])
-
-
-def scripts_for(ctx: RequestContext) -> TranscriptScripts:
-    """Scripted transcripts visible to the caller: global ones, overridden by the tenant's."""
-    merged = TranscriptScripts(dict(ctx.state.tenant(GLOBAL_SCOPE).store(TranscriptScripts).by_hash))
-    merged.by_hash.update(ctx.tenant.store(TranscriptScripts).by_hash)
-    return merged
 
 
 # --- TTS ---------------------------------------------------------------------------------------
@@ -137,8 +128,6 @@ async def generate_speech(ctx: RequestContext) -> Any:
     ctx.tenant.store(SynthesizedAudio).remember(data, speech.text, speech.duration, speech.segments)
     headers = {"x-emulator-audio-format": served, "x-emulator-tts-engine": speech.engine}
     if output_type == "base64_output":
-        from emulator.http.responses import JSONResponse  # noqa: PLC0415
-
         return JSONResponse({"base64_audio": base64.b64encode(data).decode("ascii")}, headers=headers)
     return Response(data, media_type=MEDIA_TYPES[served], headers=headers)
 
@@ -183,10 +172,6 @@ def fetch_local(ctx: RequestContext, url: str) -> bytes:
     or ``https://<bucket>.<region>.telnyxcloudstorage.com/<file>``) and the emulator's own
     control-API file URL (``http://<emulator>/_emulator/buckets/<bucket>/<file>``).
     """
-    from urllib.parse import unquote, urlsplit  # noqa: PLC0415
-
-    from emulator.families.speech.summarize import read_bucket_file  # noqa: PLC0415
-
     parts = urlsplit(url)
     host, path = (parts.hostname or "").lower(), unquote(parts.path).lstrip("/")
     own_hosts = {"127.0.0.1", "localhost", "::1", (ctx.request.url.hostname or "").lower()}
@@ -230,8 +215,6 @@ def _model_config(form: dict[str, Any], model: str) -> dict[str, Any] | None:
     if not model.startswith("deepgram/"):
         raise BadRequest("model_config is only allowed with the deepgram/* models.")
     try:
-        import orjson  # noqa: PLC0415
-
         value = orjson.loads(raw) if isinstance(raw, str) else raw
     except ValueError:
         raise _invalid("model_config must be a JSON object", "/model_config") from None

@@ -7,35 +7,20 @@ read bucket files: the tenant's uploads first, then ``fixtures/buckets/`` folder
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from emulator.fakes import summarizer as engine
 from emulator.fakes.audio import AudioError
 from emulator.fakes.stt import SynthesizedAudio, TranscriptionLog, TranscriptionRecord, transcribe
 from emulator.core.errors import ErrorItem, NotFound, ValidationFailed
-from emulator.core.paths import fixtures_dir
 from emulator.http.binding import operation
-from emulator.families.embeddings.bucket_store import BucketStore, fixture_file
+from emulator.families.embeddings.bucket_store import read_bucket_file
+from emulator.families.speech.transcripts import scripts_for
 
 if TYPE_CHECKING:
     from emulator.http.context import RequestContext
 
 SUMMARY_STT_MODEL = "distil-whisper/distil-large-v2"
-
-
-def fixture_roots(ctx: RequestContext) -> list[Path]:
-    """The user's ``--fixtures`` folder (wins) and the shipped one."""
-    roots = [ctx.emulator.settings.fixtures] if ctx.emulator.settings.fixtures else []
-    return [*roots, fixtures_dir()]
-
-
-def read_bucket_file(ctx: RequestContext, bucket: str, filename: str) -> bytes | None:
-    """The file's bytes from the caller's buckets or the fixtures; None when it does not exist."""
-    found = ctx.tenant.store(BucketStore).get(bucket, filename)
-    if found is not None:
-        return found.data
-    return fixture_file(fixture_roots(ctx), bucket, filename)
 
 
 def _field(body: dict[str, Any], name: str) -> str:
@@ -68,7 +53,6 @@ async def post_summary(ctx: RequestContext) -> dict[str, Any]:
 
 
 def _transcribe_for_summary(ctx: RequestContext, data: bytes) -> str:
-    from emulator.families.speech.handlers import scripts_for  # noqa: PLC0415 - sibling family, avoid cycles
 
     result = transcribe(data, scripts=scripts_for(ctx), remembered=ctx.tenant.store(SynthesizedAudio))
     ctx.tenant.store(TranscriptionLog).record(

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import telnyx
 
-from emulator.families.embeddings.buckets import chunk_text
+from emulator.families.embeddings.documents import chunk_text
 from tests.support.ai import Emu, live_emulator
 
 DOCS = {
