@@ -12,6 +12,7 @@ the embedded document and with --full-spec, and each server's RSS after the load
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import re
 import shutil
@@ -23,6 +24,8 @@ import textwrap
 import time
 import urllib.request
 from pathlib import Path
+
+import httpx
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_FULL_SPEC = REPO.parent / "shared" / "openapi" / "telnyx-spec3.yml"
@@ -122,10 +125,6 @@ def run_wrk(url: str, method: str, body: dict | None, duration: int, connections
 
 
 def run_python_load(url: str, method: str, body: dict | None, duration: int, connections: int) -> dict[str, float]:
-    import asyncio
-
-    import httpx
-
     async def main() -> dict[str, float]:
         latencies: list[float] = []
         deadline = time.perf_counter() + duration

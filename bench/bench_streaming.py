@@ -210,7 +210,7 @@ def main() -> int:
                     raise SystemExit("server did not start")
                 time.sleep(0.05)
             try:  # the client's own loop overhead is part of what it measures: use the fast loop
-                import uvloop
+                import uvloop  # noqa: PLC0415 - optional
 
                 p99 = uvloop.run(run(base, port, args.streams, args.rounds, args.tokens, args.delay))
             except ImportError:

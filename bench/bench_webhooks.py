@@ -28,9 +28,13 @@ import urllib.request
 from pathlib import Path
 
 import orjson
+import uvloop
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
+from emulator.app import create_app  # noqa: E402
+from emulator.core.settings import Settings  # noqa: E402
 
 RECEIVER_APP = textwrap.dedent(
     """
@@ -96,9 +100,6 @@ def pct(values: list[float], p: float) -> float:
 
 
 async def run(args: argparse.Namespace, receiver: str, state_dir: Path) -> None:
-    from emulator.app import create_app
-    from emulator.core.settings import Settings
-
     app = create_app(Settings(state_dir=state_dir, webhook_log_limit=max(10_000, args.events * 2)))
     d = app.state.emulator.services.webhooks
     await d.start()
@@ -155,7 +156,6 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=1000, help="events/s in the latency phase")
     parser.add_argument("--duration", type=float, default=3.0)
     args = parser.parse_args()
-    import uvloop
 
     with tempfile.TemporaryDirectory() as tmp:
         proc, receiver = start_receiver(Path(tmp))

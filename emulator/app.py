@@ -87,7 +87,7 @@ def build_emulator(settings: Settings, doc: SpecDocument | None = None, families
         # Our handlers must match our embedded document; with a user's --spec, handlers for
         # operations it lacks simply never run.
         raise RuntimeError(f"handlers bound to operations the document lacks: {unknown}")
-    names = StoreNames(store for family in ((GenericStore,), *(f.stores for f in families)) for store in family)
+    names = StoreNames((GenericStore, *(store for family in families for store in family.stores)))
     services = Services(
         webhooks=WebhookDispatcher(settings, state, load_signing_key(settings.signing_key, settings.state_dir)),
         model=ModelEngine(settings, state, synthesizer),

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
+from nacl.signing import SigningKey
+from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from emulator.app import create_app
+from emulator.families import FAMILIES
+from emulator.http.binding import collect
+from emulator.openapi.index import OperationIndex
+from emulator.openapi.loader import load_document
 from tests.conftest import AUTH, make_settings
 
 
@@ -79,12 +86,8 @@ def test_signing_key_is_stable_across_restarts(tmp_path: Path) -> None:
 
 
 def test_configured_signing_key_is_used(tmp_path: Path) -> None:
-    import base64
-
     seed = base64.b64encode(bytes(range(32))).decode()
     app = create_app(make_settings(tmp_path, signing_key=seed))
-    from nacl.signing import SigningKey
-
     expected = base64.b64encode(bytes(SigningKey(bytes(range(32))).verify_key)).decode()
     assert app.state.emulator.services.webhooks.signing_key.public_key_b64 == expected
 
@@ -100,7 +103,7 @@ def test_two_apps_share_nothing(tmp_path: Path) -> None:
     assert abs(eb.state.clock.now() - ea.state.clock.now()) > 50
 
 
-def test_reset_one_tenant_or_all(app, client: TestClient) -> None:  # type: ignore[no-untyped-def]
+def test_reset_one_tenant_or_all(app: Starlette, client: TestClient) -> None:
     state = app.state.emulator.state
     state.tenant("a")
     state.tenant("b")
@@ -115,11 +118,6 @@ def test_reset_one_tenant_or_all(app, client: TestClient) -> None:  # type: igno
 def test_every_handler_is_bound_to_an_operation_of_the_document() -> None:
     """Handlers declare their operationIds; a typo or a removed operation fails here (and at
     start-up), never silently leaves a handler unreachable."""
-    from emulator.families import FAMILIES
-    from emulator.http.binding import collect
-    from emulator.openapi.index import OperationIndex
-    from emulator.openapi.loader import load_document
-
     handlers = collect(module for family in FAMILIES for module in family.handler_modules)
     index = OperationIndex(load_document())
     assert handlers, "no handlers collected"

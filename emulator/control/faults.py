@@ -13,12 +13,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
 
-from emulator.runtime.family import ControlRoute
 from emulator.control.requests import emulator_of, json_body
 from emulator.core.errors import ApiError, ErrorItem, NotFound, ValidationFailed
-from emulator.http.responses import JSONResponse
-from emulator.faults.rules import pydantic_items
 from emulator.faults.latency import DelaySpec
+from emulator.faults.rules import pydantic_items
+from emulator.http.responses import JSONResponse
+from emulator.runtime.family import ControlRoute
 
 if TYPE_CHECKING:
     from emulator.faults.chain import FaultChain
@@ -135,12 +135,143 @@ _RULE_SCHEMA = {
 
 
 CONTROL: tuple[ControlRoute, ...] = (
-    ControlRoute('POST', '/_emulator/faults', add_faults, 'addFaults', 'Add a fault rule (or a list of them)', {'requestBody': {'content': {'application/json': {'schema': {'oneOf': [{'type': 'object', 'properties': {'id': {'type': 'string'}, 'match': {'type': 'object', 'properties': {'operation_id': {'type': 'string'}, 'method': {'type': 'string'}, 'path': {'type': 'string'}, 'path_regex': {'type': 'string'}, 'api_key': {'type': 'string'}, 'call_id': {'type': 'string'}, 'body': {'type': 'object', 'description': 'JSON pointer -> expected value'}}}, 'status': {'type': 'integer', 'minimum': 400, 'maximum': 599}, 'code': {'type': 'string'}, 'title': {'type': 'string'}, 'detail': {'type': 'string'}, 'headers': {'type': 'object'}, 'retry_after': {'type': 'number'}, 'delay': {'description': 'milliseconds, or {distribution: fixed|uniform|lognormal, ms|min_ms,max_ms|median_ms,sigma}'}, 'transport': {'enum': ['reset', 'empty', 'truncate', 'stream_cut']}, 'cut_after_bytes': {'type': 'integer'}, 'cut_after_chunks': {'type': 'integer'}, 'times': {'type': ['integer', 'null'], 'description': 'default 1; null = forever'}, 'probability': {'type': 'number'}, 'seed': {'type': 'integer'}}}, {'type': 'array', 'items': {'type': 'object', 'properties': {'id': {'type': 'string'}, 'match': {'type': 'object', 'properties': {'operation_id': {'type': 'string'}, 'method': {'type': 'string'}, 'path': {'type': 'string'}, 'path_regex': {'type': 'string'}, 'api_key': {'type': 'string'}, 'call_id': {'type': 'string'}, 'body': {'type': 'object', 'description': 'JSON pointer -> expected value'}}}, 'status': {'type': 'integer', 'minimum': 400, 'maximum': 599}, 'code': {'type': 'string'}, 'title': {'type': 'string'}, 'detail': {'type': 'string'}, 'headers': {'type': 'object'}, 'retry_after': {'type': 'number'}, 'delay': {'description': 'milliseconds, or {distribution: fixed|uniform|lognormal, ms|min_ms,max_ms|median_ms,sigma}'}, 'transport': {'enum': ['reset', 'empty', 'truncate', 'stream_cut']}, 'cut_after_bytes': {'type': 'integer'}, 'cut_after_chunks': {'type': 'integer'}, 'times': {'type': ['integer', 'null'], 'description': 'default 1; null = forever'}, 'probability': {'type': 'number'}, 'seed': {'type': 'integer'}}}}]}}}}, 'responses': {'201': {'description': 'added'}, '422': {'description': 'invalid rule; the error names the field'}}}),
-    ControlRoute('GET', '/_emulator/faults', list_faults, 'listFaults', 'Fault rules with their counters', {'responses': {'200': {'description': 'rules'}}}),
-    ControlRoute('DELETE', '/_emulator/faults', clear_faults, 'clearFaults', 'Delete every fault rule', {'responses': {'200': {'description': 'deleted'}}}),
-    ControlRoute('DELETE', '/_emulator/faults/{rule_id}', delete_fault, 'deleteFault', 'Delete one fault rule', {'parameters': [{'name': 'rule_id', 'in': 'path', 'required': True, 'schema': {'type': 'string'}}], 'responses': {'200': {'description': 'deleted'}, '404': {'description': 'no such rule'}}}),
-    ControlRoute('GET', '/_emulator/latency', latency, 'getLatency', 'Latency profile switch and ranges', {'responses': {'200': {'description': 'profile'}}}),
-    ControlRoute('POST', '/_emulator/latency', latency, 'setLatency', 'Turn latency profiles on/off, scale them, override categories', {'responses': {'200': {'description': 'profile'}}}),
-    ControlRoute('GET', '/_emulator/ratelimit', ratelimit, 'getRateLimit', 'Rate limiting switch and limits', {'responses': {'200': {'description': 'limits'}}}),
-    ControlRoute('POST', '/_emulator/ratelimit', ratelimit, 'setRateLimit', 'Turn rate limiting on/off and change limits', {'responses': {'200': {'description': 'limits'}}}),
+    ControlRoute(
+        "POST", "/_emulator/faults", add_faults, "addFaults",
+        "Add a fault rule (or a list of them)",
+        {
+            "requestBody": {
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "oneOf": [
+                                {
+                                    "type": "object",
+                                    "properties": {
+                                        "id": {"type": "string"},
+                                        "match": {
+                                            "type": "object",
+                                            "properties": {
+                                                "operation_id": {"type": "string"},
+                                                "method": {"type": "string"},
+                                                "path": {"type": "string"},
+                                                "path_regex": {"type": "string"},
+                                                "api_key": {"type": "string"},
+                                                "call_id": {"type": "string"},
+                                                "body": {
+                                                    "type": "object",
+                                                    "description": "JSON pointer -> expected value",
+                                                },
+                                            },
+                                        },
+                                        "status": {"type": "integer", "minimum": 400, "maximum": 599},
+                                        "code": {"type": "string"},
+                                        "title": {"type": "string"},
+                                        "detail": {"type": "string"},
+                                        "headers": {"type": "object"},
+                                        "retry_after": {"type": "number"},
+                                        "delay": {
+                                            "description": "milliseconds, or {distribution: fixed|uniform|lognormal, ms|min_ms,max_ms|median_ms,sigma}",
+                                        },
+                                        "transport": {"enum": ["reset", "empty", "truncate", "stream_cut"]},
+                                        "cut_after_bytes": {"type": "integer"},
+                                        "cut_after_chunks": {"type": "integer"},
+                                        "times": {
+                                            "type": ["integer", "null"],
+                                            "description": "default 1; null = forever",
+                                        },
+                                        "probability": {"type": "number"},
+                                        "seed": {"type": "integer"},
+                                    },
+                                },
+                                {
+                                    "type": "array",
+                                    "items": {
+                                        "type": "object",
+                                        "properties": {
+                                            "id": {"type": "string"},
+                                            "match": {
+                                                "type": "object",
+                                                "properties": {
+                                                    "operation_id": {"type": "string"},
+                                                    "method": {"type": "string"},
+                                                    "path": {"type": "string"},
+                                                    "path_regex": {"type": "string"},
+                                                    "api_key": {"type": "string"},
+                                                    "call_id": {"type": "string"},
+                                                    "body": {
+                                                        "type": "object",
+                                                        "description": "JSON pointer -> expected value",
+                                                    },
+                                                },
+                                            },
+                                            "status": {"type": "integer", "minimum": 400, "maximum": 599},
+                                            "code": {"type": "string"},
+                                            "title": {"type": "string"},
+                                            "detail": {"type": "string"},
+                                            "headers": {"type": "object"},
+                                            "retry_after": {"type": "number"},
+                                            "delay": {
+                                                "description": "milliseconds, or {distribution: fixed|uniform|lognormal, ms|min_ms,max_ms|median_ms,sigma}",
+                                            },
+                                            "transport": {"enum": ["reset", "empty", "truncate", "stream_cut"]},
+                                            "cut_after_bytes": {"type": "integer"},
+                                            "cut_after_chunks": {"type": "integer"},
+                                            "times": {
+                                                "type": ["integer", "null"],
+                                                "description": "default 1; null = forever",
+                                            },
+                                            "probability": {"type": "number"},
+                                            "seed": {"type": "integer"},
+                                        },
+                                    },
+                                },
+                            ],
+                        },
+                    },
+                },
+            },
+            "responses": {
+                "201": {"description": "added"},
+                "422": {"description": "invalid rule; the error names the field"},
+            },
+        },
+    ),
+    ControlRoute(
+        "GET", "/_emulator/faults", list_faults, "listFaults",
+        "Fault rules with their counters",
+        {"responses": {"200": {"description": "rules"}}},
+    ),
+    ControlRoute(
+        "DELETE", "/_emulator/faults", clear_faults, "clearFaults",
+        "Delete every fault rule",
+        {"responses": {"200": {"description": "deleted"}}},
+    ),
+    ControlRoute(
+        "DELETE", "/_emulator/faults/{rule_id}", delete_fault, "deleteFault",
+        "Delete one fault rule",
+        {
+            "parameters": [{"name": "rule_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "responses": {"200": {"description": "deleted"}, "404": {"description": "no such rule"}},
+        },
+    ),
+    ControlRoute(
+        "GET", "/_emulator/latency", latency, "getLatency",
+        "Latency profile switch and ranges",
+        {"responses": {"200": {"description": "profile"}}},
+    ),
+    ControlRoute(
+        "POST", "/_emulator/latency", latency, "setLatency",
+        "Turn latency profiles on/off, scale them, override categories",
+        {"responses": {"200": {"description": "profile"}}},
+    ),
+    ControlRoute(
+        "GET", "/_emulator/ratelimit", ratelimit, "getRateLimit",
+        "Rate limiting switch and limits",
+        {"responses": {"200": {"description": "limits"}}},
+    ),
+    ControlRoute(
+        "POST", "/_emulator/ratelimit", ratelimit, "setRateLimit",
+        "Turn rate limiting on/off and change limits",
+        {"responses": {"200": {"description": "limits"}}},
+    ),
 )

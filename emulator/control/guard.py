@@ -31,11 +31,10 @@ class AdminGuard:
         self.public: list[re.Pattern[str]] = [compile_path(p)[0] for p in public_paths]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.token and scope["type"] == "http" and not any(p.match(scope["path"]) for p in self.public):
-            if not self._authorized(scope):
-                err = Unauthorized("The control API needs Authorization: Bearer <admin token>.")
-                await render_error(err)(scope, receive, send)
-                return
+        if self.token and scope["type"] == "http" and not any(p.match(scope["path"]) for p in self.public) and not self._authorized(scope):
+            err = Unauthorized("The control API needs Authorization: Bearer <admin token>.")
+            await render_error(err)(scope, receive, send)
+            return
         await self.app(scope, receive, send)
 
     def _authorized(self, scope: Scope) -> bool:

@@ -12,11 +12,10 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from emulator.runtime.family import ControlRoute
 from emulator.control.requests import emulator_of, json_body
 from emulator.core.errors import BadRequest, ErrorItem, ValidationFailed
 from emulator.http.responses import JSONResponse
-from emulator.core.lifecycles import MODES
+from emulator.runtime.family import ControlRoute
 
 
 def _api_key(request: Request, body: dict[str, Any] | None = None) -> str:
@@ -59,7 +58,83 @@ _KEY = {"name": "api_key", "in": "query", "required": True, "schema": {"type": "
 
 
 CONTROL: tuple[ControlRoute, ...] = (
-    ControlRoute('GET', '/_emulator/lifecycles', view, 'lifecycles', 'Transition policies per resource kind and pending transitions', {'parameters': [{'name': 'api_key', 'in': 'query', 'required': True, 'schema': {'type': 'string'}}], 'responses': {'200': {'description': 'policies'}}}),
-    ControlRoute('POST', '/_emulator/lifecycles/advance', advance, 'advanceLifecycles', 'Run pending transitions now (for the manual policy)', {'parameters': [{'name': 'api_key', 'in': 'query', 'required': True, 'schema': {'type': 'string'}}], 'requestBody': {'content': {'application/json': {'schema': {'type': 'object', 'properties': {'kind': {'type': 'string', 'enum': ['embedding_task', 'fine_tuning_job', 'mission_run', 'cluster', 'insight_run', 'stt_report']}, 'id': {'type': 'string'}, 'steps': {'type': 'integer', 'minimum': 1}}}}}}, 'responses': {'200': {'description': 'what moved'}}}),
-    ControlRoute('PUT', '/_emulator/lifecycles/{kind}', set_policy, 'setLifecyclePolicy', 'Set how one kind of resource moves through its statuses', {'parameters': [{'name': 'api_key', 'in': 'query', 'required': True, 'schema': {'type': 'string'}}, {'name': 'kind', 'in': 'path', 'required': True, 'schema': {'type': 'string', 'enum': ['embedding_task', 'fine_tuning_job', 'mission_run', 'cluster', 'insight_run', 'stt_report']}}], 'requestBody': {'content': {'application/json': {'schema': {'type': 'object', 'properties': {'mode': {'type': 'string', 'enum': ['after', 'immediate', 'manual']}, 'seconds': {'type': 'number', 'minimum': 0}}}}}}, 'responses': {'200': {'description': 'policy'}}}),
+    ControlRoute(
+        "GET", "/_emulator/lifecycles", view, "lifecycles",
+        "Transition policies per resource kind and pending transitions",
+        {
+            "parameters": [{"name": "api_key", "in": "query", "required": True, "schema": {"type": "string"}}],
+            "responses": {"200": {"description": "policies"}},
+        },
+    ),
+    ControlRoute(
+        "POST", "/_emulator/lifecycles/advance", advance, "advanceLifecycles",
+        "Run pending transitions now (for the manual policy)",
+        {
+            "parameters": [{"name": "api_key", "in": "query", "required": True, "schema": {"type": "string"}}],
+            "requestBody": {
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "properties": {
+                                "kind": {
+                                    "type": "string",
+                                    "enum": [
+                                        "embedding_task",
+                                        "fine_tuning_job",
+                                        "mission_run",
+                                        "cluster",
+                                        "insight_run",
+                                        "stt_report",
+                                    ],
+                                },
+                                "id": {"type": "string"},
+                                "steps": {"type": "integer", "minimum": 1},
+                            },
+                        },
+                    },
+                },
+            },
+            "responses": {"200": {"description": "what moved"}},
+        },
+    ),
+    ControlRoute(
+        "PUT", "/_emulator/lifecycles/{kind}", set_policy, "setLifecyclePolicy",
+        "Set how one kind of resource moves through its statuses",
+        {
+            "parameters": [
+                {"name": "api_key", "in": "query", "required": True, "schema": {"type": "string"}},
+                {
+                    "name": "kind",
+                    "in": "path",
+                    "required": True,
+                    "schema": {
+                        "type": "string",
+                        "enum": [
+                            "embedding_task",
+                            "fine_tuning_job",
+                            "mission_run",
+                            "cluster",
+                            "insight_run",
+                            "stt_report",
+                        ],
+                    },
+                },
+            ],
+            "requestBody": {
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "properties": {
+                                "mode": {"type": "string", "enum": ["after", "immediate", "manual"]},
+                                "seconds": {"type": "number", "minimum": 0},
+                            },
+                        },
+                    },
+                },
+            },
+            "responses": {"200": {"description": "policy"}},
+        },
+    ),
 )

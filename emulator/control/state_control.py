@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING, Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from emulator.runtime.family import ControlRoute
 from emulator.control.requests import emulator_of, json_body
-from emulator.core.errors import ErrorItem, ValidationFailed
-from emulator.runtime.fixtures import FixtureError
-from emulator.http.responses import JSONResponse
 from emulator.core import snapshot
+from emulator.core.errors import ErrorItem, ValidationFailed
+from emulator.http.responses import JSONResponse
+from emulator.runtime.family import ControlRoute
+from emulator.runtime.fixtures import FixtureError
 
 if TYPE_CHECKING:
     from emulator.runtime.emulator import Emulator
@@ -145,12 +145,71 @@ async def fixtures(request: Request) -> Response:
 
 
 CONTROL: tuple[ControlRoute, ...] = (
-    ControlRoute('GET', '/_emulator/snapshot', get_snapshot, 'snapshot', 'The whole state as JSON (stores without load() are listed in skipped)', {'responses': {'200': {'description': 'snapshot'}}}),
-    ControlRoute('POST', '/_emulator/restore', post_restore, 'restore', 'Replace the state with a snapshot (all or nothing; pending timers are cancelled)', {'responses': {'200': {'description': 'restored'}, '422': {'description': 'invalid snapshot'}}}),
-    ControlRoute('GET', '/_emulator/clock', clock, 'getClock', 'The emulator clock', {'responses': {'200': {'description': 'clock'}}}),
-    ControlRoute('POST', '/_emulator/clock', clock, 'setClock', 'Advance, set or freeze the emulator clock', {'requestBody': {'content': {'application/json': {'schema': {'type': 'object', 'properties': {'advance': {'type': 'number'}, 'set': {'type': ['string', 'number']}, 'freeze': {'type': 'boolean'}}}}}}, 'responses': {'200': {'description': 'clock'}}}),
-    ControlRoute('GET', '/_emulator/journal', journal, 'journal', 'Recent API requests, newest first', {'parameters': [{'name': 'method', 'in': 'query', 'schema': {'type': 'string'}}, {'name': 'path', 'in': 'query', 'schema': {'type': 'string'}}, {'name': 'status', 'in': 'query', 'schema': {'type': 'string'}}, {'name': 'api_key', 'in': 'query', 'schema': {'type': 'string'}}, {'name': 'operation_id', 'in': 'query', 'schema': {'type': 'string'}}, {'name': 'fault_rule', 'in': 'query', 'schema': {'type': 'string'}}, {'name': 'limit', 'in': 'query', 'schema': {'type': 'string'}}], 'responses': {'200': {'description': 'entries'}}}),
-    ControlRoute('DELETE', '/_emulator/journal', journal, 'clearJournal', 'Forget recorded requests', {'responses': {'200': {'description': 'cleared'}}}),
-    ControlRoute('GET', '/_emulator/fixtures', fixtures, 'listFixtures', 'Loaded fixtures', {'responses': {'200': {'description': 'fixtures'}}}),
-    ControlRoute('POST', '/_emulator/fixtures', fixtures, 'loadFixture', 'Load one more fixture ({kind, data}); seeds every tenant now and after resets', {'responses': {'201': {'description': 'loaded'}, '422': {'description': 'invalid fixture'}}}),
+    ControlRoute(
+        "GET", "/_emulator/snapshot", get_snapshot, "snapshot",
+        "The whole state as JSON (stores without load() are listed in skipped)",
+        {"responses": {"200": {"description": "snapshot"}}},
+    ),
+    ControlRoute(
+        "POST", "/_emulator/restore", post_restore, "restore",
+        "Replace the state with a snapshot (all or nothing; pending timers are cancelled)",
+        {"responses": {"200": {"description": "restored"}, "422": {"description": "invalid snapshot"}}},
+    ),
+    ControlRoute(
+        "GET", "/_emulator/clock", clock, "getClock",
+        "The emulator clock",
+        {"responses": {"200": {"description": "clock"}}},
+    ),
+    ControlRoute(
+        "POST", "/_emulator/clock", clock, "setClock",
+        "Advance, set or freeze the emulator clock",
+        {
+            "requestBody": {
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "properties": {
+                                "advance": {"type": "number"},
+                                "set": {"type": ["string", "number"]},
+                                "freeze": {"type": "boolean"},
+                            },
+                        },
+                    },
+                },
+            },
+            "responses": {"200": {"description": "clock"}},
+        },
+    ),
+    ControlRoute(
+        "GET", "/_emulator/journal", journal, "journal",
+        "Recent API requests, newest first",
+        {
+            "parameters": [
+                {"name": "method", "in": "query", "schema": {"type": "string"}},
+                {"name": "path", "in": "query", "schema": {"type": "string"}},
+                {"name": "status", "in": "query", "schema": {"type": "string"}},
+                {"name": "api_key", "in": "query", "schema": {"type": "string"}},
+                {"name": "operation_id", "in": "query", "schema": {"type": "string"}},
+                {"name": "fault_rule", "in": "query", "schema": {"type": "string"}},
+                {"name": "limit", "in": "query", "schema": {"type": "string"}},
+            ],
+            "responses": {"200": {"description": "entries"}},
+        },
+    ),
+    ControlRoute(
+        "DELETE", "/_emulator/journal", journal, "clearJournal",
+        "Forget recorded requests",
+        {"responses": {"200": {"description": "cleared"}}},
+    ),
+    ControlRoute(
+        "GET", "/_emulator/fixtures", fixtures, "listFixtures",
+        "Loaded fixtures",
+        {"responses": {"200": {"description": "fixtures"}}},
+    ),
+    ControlRoute(
+        "POST", "/_emulator/fixtures", fixtures, "loadFixture",
+        "Load one more fixture ({kind, data}); seeds every tenant now and after resets",
+        {"responses": {"201": {"description": "loaded"}, "422": {"description": "invalid fixture"}}},
+    ),
 )

@@ -8,14 +8,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from emulator import __version__
-from emulator.runtime.family import ControlRoute
 from emulator.control.requests import emulator_of, json_body
 from emulator.control.table import control_document
 from emulator.core.errors import BadRequest
 from emulator.http.responses import JSONResponse
+from emulator.runtime.family import ControlRoute
 
 if TYPE_CHECKING:
-    from emulator.runtime.emulator import Emulator
+    pass
 
 
 async def health(request: Request) -> Response:
@@ -75,10 +75,43 @@ async def openapi(request: Request) -> Response:
 
 
 CONTROL: tuple[ControlRoute, ...] = (
-    ControlRoute('GET', '/_emulator/health', health, 'health', 'Liveness and the loaded document', {'responses': {'200': {'description': 'ok'}}}),
-    ControlRoute('POST', '/_emulator/reset', reset, 'reset', "Reset all state or one API key's", {'requestBody': {'content': {'application/json': {'schema': {'type': 'object', 'properties': {'api_key': {'type': 'string'}}}}}}, 'responses': {'200': {'description': 'reset'}}}),
-    ControlRoute('GET', '/_emulator/state', state_dump, 'state', 'JSON dump of the state, per API key', {'parameters': [{'name': 'api_key', 'in': 'query', 'schema': {'type': 'string'}}], 'responses': {'200': {'description': 'state'}}}),
-    ControlRoute('GET', '/_emulator/public-key', public_key, 'publicKey', 'Base64 Ed25519 public key that verifies webhook signatures', {'responses': {'200': {'description': 'key'}}}),
-    ControlRoute('GET', '/_emulator/operations', operations, 'operations', 'Every operation and how it is served (handler, generic, synthesized)', {'responses': {'200': {'description': 'catalogue'}}}),
-    ControlRoute('GET', '/_emulator/openapi.json', openapi, 'openapi', 'openapi'),
+    ControlRoute(
+        "GET", "/_emulator/health", health, "health",
+        "Liveness and the loaded document",
+        {"responses": {"200": {"description": "ok"}}},
+    ),
+    ControlRoute(
+        "POST", "/_emulator/reset", reset, "reset",
+        "Reset all state or one API key's",
+        {
+            "requestBody": {
+                "content": {
+                    "application/json": {"schema": {"type": "object", "properties": {"api_key": {"type": "string"}}}},
+                },
+            },
+            "responses": {"200": {"description": "reset"}},
+        },
+    ),
+    ControlRoute(
+        "GET", "/_emulator/state", state_dump, "state",
+        "JSON dump of the state, per API key",
+        {
+            "parameters": [{"name": "api_key", "in": "query", "schema": {"type": "string"}}],
+            "responses": {"200": {"description": "state"}},
+        },
+    ),
+    ControlRoute(
+        "GET", "/_emulator/public-key", public_key, "publicKey",
+        "Base64 Ed25519 public key that verifies webhook signatures",
+        {"responses": {"200": {"description": "key"}}},
+    ),
+    ControlRoute(
+        "GET", "/_emulator/operations", operations, "operations",
+        "Every operation and how it is served (handler, generic, synthesized)",
+        {"responses": {"200": {"description": "catalogue"}}},
+    ),
+    ControlRoute(
+        "GET", "/_emulator/openapi.json", openapi, "openapi",
+        "openapi",
+    ),
 )

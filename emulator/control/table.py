@@ -8,7 +8,6 @@ from typing import Any
 
 from starlette.routing import Route
 
-
 from emulator import __version__
 from emulator.runtime.family import ControlRoute
 

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from emulator.runtime.family import ControlRoute
 from emulator.control.requests import emulator_of, json_body
 from emulator.core.errors import BadRequest, NotFound, ValidationFailed
 from emulator.http.responses import JSONResponse
+from emulator.runtime.family import ControlRoute
 from emulator.webhooks.envelope import EVENT_STATUSES
 
 if TYPE_CHECKING:
@@ -112,9 +112,81 @@ _Q = lambda name, **schema: {"name": name, "in": "query", "schema": {"type": "st
 
 
 CONTROL: tuple[ControlRoute, ...] = (
-    ControlRoute('GET', '/_emulator/webhooks/deliveries', list_deliveries, 'listWebhookDeliveries', 'Webhook events and their delivery status, oldest first', {'parameters': [{'name': 'call', 'in': 'query', 'schema': {'type': 'string'}}, {'name': 'ordering_key', 'in': 'query', 'schema': {'type': 'string'}}, {'name': 'event_type', 'in': 'query', 'schema': {'type': 'string'}}, {'name': 'api_key', 'in': 'query', 'schema': {'type': 'string'}}, {'name': 'status', 'in': 'query', 'schema': {'type': 'string', 'enum': ['pending', 'delivered', 'failed', 'no_url']}}], 'responses': {'200': {'description': 'events'}}}),
-    ControlRoute('DELETE', '/_emulator/webhooks/deliveries', clear_deliveries, 'clearWebhookDeliveries', "Clear the delivery log (or one API key's part of it)", {'parameters': [{'name': 'api_key', 'in': 'query', 'schema': {'type': 'string'}}], 'responses': {'200': {'description': 'cleared'}}}),
-    ControlRoute('GET', '/_emulator/webhooks/deliveries/{event_id}', get_delivery, 'getWebhookDelivery', 'One event with every attempt: exact body, headers, status or error, latency', {'parameters': [{'name': 'event_id', 'in': 'path', 'required': True, 'schema': {'type': 'string'}}], 'responses': {'200': {'description': 'event'}, '404': {'description': 'unknown id'}}}),
-    ControlRoute('POST', '/_emulator/webhooks/deliveries/{event_id}/replay', replay_delivery, 'replayWebhookDelivery', 'Deliver a logged event again, optionally to another URL', {'parameters': [{'name': 'event_id', 'in': 'path', 'required': True, 'schema': {'type': 'string'}}], 'requestBody': {'content': {'application/json': {'schema': {'type': 'object', 'properties': {'url': {'type': 'string'}}}}}}, 'responses': {'202': {'description': 'queued'}, '404': {'description': 'unknown id'}, '422': {'description': 'no URL'}}}),
-    ControlRoute('POST', '/_emulator/webhooks/test', send_test, 'sendTestWebhook', 'Send a signed test event to a URL', {'requestBody': {'required': True, 'content': {'application/json': {'schema': {'type': 'object', 'required': ['url'], 'properties': {'url': {'type': 'string'}, 'failover_url': {'type': 'string'}, 'event_type': {'type': 'string'}, 'payload': {'type': 'object'}, 'api_key': {'type': 'string'}, 'wait': {'type': 'boolean', 'default': True}}}}}}, 'responses': {'200': {'description': 'delivered or failed'}, '202': {'description': 'still pending'}}}),
+    ControlRoute(
+        "GET", "/_emulator/webhooks/deliveries", list_deliveries, "listWebhookDeliveries",
+        "Webhook events and their delivery status, oldest first",
+        {
+            "parameters": [
+                {"name": "call", "in": "query", "schema": {"type": "string"}},
+                {"name": "ordering_key", "in": "query", "schema": {"type": "string"}},
+                {"name": "event_type", "in": "query", "schema": {"type": "string"}},
+                {"name": "api_key", "in": "query", "schema": {"type": "string"}},
+                {
+                    "name": "status",
+                    "in": "query",
+                    "schema": {"type": "string", "enum": ["pending", "delivered", "failed", "no_url"]},
+                },
+            ],
+            "responses": {"200": {"description": "events"}},
+        },
+    ),
+    ControlRoute(
+        "DELETE", "/_emulator/webhooks/deliveries", clear_deliveries, "clearWebhookDeliveries",
+        "Clear the delivery log (or one API key's part of it)",
+        {
+            "parameters": [{"name": "api_key", "in": "query", "schema": {"type": "string"}}],
+            "responses": {"200": {"description": "cleared"}},
+        },
+    ),
+    ControlRoute(
+        "GET", "/_emulator/webhooks/deliveries/{event_id}", get_delivery, "getWebhookDelivery",
+        "One event with every attempt: exact body, headers, status or error, latency",
+        {
+            "parameters": [{"name": "event_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "responses": {"200": {"description": "event"}, "404": {"description": "unknown id"}},
+        },
+    ),
+    ControlRoute(
+        "POST", "/_emulator/webhooks/deliveries/{event_id}/replay", replay_delivery, "replayWebhookDelivery",
+        "Deliver a logged event again, optionally to another URL",
+        {
+            "parameters": [{"name": "event_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "requestBody": {
+                "content": {
+                    "application/json": {"schema": {"type": "object", "properties": {"url": {"type": "string"}}}},
+                },
+            },
+            "responses": {
+                "202": {"description": "queued"},
+                "404": {"description": "unknown id"},
+                "422": {"description": "no URL"},
+            },
+        },
+    ),
+    ControlRoute(
+        "POST", "/_emulator/webhooks/test", send_test, "sendTestWebhook",
+        "Send a signed test event to a URL",
+        {
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["url"],
+                            "properties": {
+                                "url": {"type": "string"},
+                                "failover_url": {"type": "string"},
+                                "event_type": {"type": "string"},
+                                "payload": {"type": "object"},
+                                "api_key": {"type": "string"},
+                                "wait": {"type": "boolean", "default": True},
+                            },
+                        },
+                    },
+                },
+            },
+            "responses": {"200": {"description": "delivered or failed"}, "202": {"description": "still pending"}},
+        },
+    ),
 )

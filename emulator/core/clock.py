@@ -8,6 +8,7 @@ time = wall time + an offset the control API moves (or a frozen instant).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import heapq
 import itertools
 import time
@@ -124,10 +125,8 @@ class Scheduler:
     async def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-            except asyncio.CancelledError:
-                pass
             self._task = None
 
     async def run_due(self) -> int:
@@ -153,10 +152,8 @@ class Scheduler:
             while self._heap and self._heap[0].cancelled:
                 heapq.heappop(self._heap)
             timeout = None if not self._heap else max(0.0, self._heap[0].due - self.clock.now())
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout)
-            except TimeoutError:
-                pass
 
 
 def parse_clock_start(value: str) -> float:

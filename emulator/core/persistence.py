@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from emulator.core.errors import ApiError
 from emulator.core import snapshot
+from emulator.core.errors import ApiError
 
 if TYPE_CHECKING:
     from emulator.core.settings import Settings

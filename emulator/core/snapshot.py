@@ -123,7 +123,7 @@ def take(state: EmulatorState, services: Mapping[str, Participant] | None = None
                 continue
             try:
                 stores[name] = store.dump()
-            except Exception as exc:  # a store bug must not break the snapshot of the others
+            except Exception as exc:  # noqa: BLE001 - a store bug must not break the snapshot of the others
                 skipped.append({"tenant": api_key, "store": name, "reason": f"dump() failed: {exc}"})
         tenants[api_key] = stores
         version, internal, gauss = tenant.ids.random.getstate()
@@ -132,7 +132,7 @@ def take(state: EmulatorState, services: Mapping[str, Participant] | None = None
     for name, service in (services or {}).items():
         try:
             dumped[name] = service.snapshot_dump()
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - nor may a service's
             skipped.append({"tenant": "", "store": f"service:{name}", "reason": f"snapshot_dump() failed: {exc}"})
     return {
         "format": FORMAT,

@@ -111,15 +111,15 @@ def build_plan(index: OperationIndex, synth: Synthesizer) -> Plan:
         wiring = [(coll_ops.get("POST"), "create"), (coll_ops.get("GET"), "list"), (item_ops.get("GET"), "read")]
         wiring += [(item_ops.get(m), "update") for m in ("PATCH", "PUT", "POST")]
         wiring.append((item_ops.get("DELETE"), "delete"))
-        for op, action in wiring:
-            if op is not None:
-                plan.actions[op.operation_id] = (action, collection)
-                collection.ops.setdefault(action, op.operation_id)
-                plan.shapes[op.operation_id] = shape_of(synth, op)
+        for wired, action in wiring:
+            if wired is not None:
+                plan.actions[wired.operation_id] = (action, collection)
+                collection.ops.setdefault(action, wired.operation_id)
+                plan.shapes[wired.operation_id] = shape_of(synth, wired)
         # The record's canonical schema: what a read returns, else what create returns, else a list item.
-        for op in (item_ops.get("GET"), coll_ops.get("POST"), coll_ops.get("GET")):
-            if op is not None and plan.shapes[op.operation_id].kind != "none":
-                collection.record_schema = plan.shapes[op.operation_id].record
+        for source in (item_ops.get("GET"), coll_ops.get("POST"), coll_ops.get("GET")):
+            if source is not None and plan.shapes[source.operation_id].kind != "none":
+                collection.record_schema = plan.shapes[source.operation_id].record
                 break
         collection.id_field = _id_field(synth, collection)
     for collection in plan.collections.values():

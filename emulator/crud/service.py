@@ -17,10 +17,10 @@ from emulator.core.errors import ApiError, NotFound
 from emulator.crud.plan import Collection, Plan, Shape, build_plan, record_properties
 
 if TYPE_CHECKING:
-    from emulator.http.context import RequestContext
-    from emulator.runtime.emulator import Emulator
-    from emulator.openapi.index import Operation
     from emulator.core.state import TenantState
+    from emulator.http.context import RequestContext
+    from emulator.openapi.index import Operation
+    from emulator.runtime.emulator import Emulator
 
 _PAGING = frozenset({"page", "limit", "offset", "sort", "order", "page_number", "page_size", "cursor", "or"})
 _META_VALUES = {
@@ -190,7 +190,7 @@ class GenericCrud:
             parent_id = str(ctx.path.get(param, ""))
             if store.get(parent.concrete(ctx.path), parent_id) is None:
                 raise NotFound(f"No {_noun(parent)} with id '{parent_id}' exists.")
-            parent, param = parent.parent, parent.parent_param
+            param, parent = parent.parent_param, parent.parent
 
     def _request_fields(self, ctx: RequestContext, coll: Collection) -> dict[str, Any]:
         """Request body fields a client may set (never the id or the server's timestamps)."""

@@ -19,9 +19,9 @@ from pydantic import ValidationError
 from starlette.requests import Request
 
 from emulator.core.errors import BadRequest, ErrorItem
-from emulator.faults.rules import FaultRule, FaultRules, RequestFacts, TransportAbort, error_for, parse_prefer
 from emulator.faults.latency import LatencyProfiles
 from emulator.faults.ratelimit import RateLimiter
+from emulator.faults.rules import FaultRule, FaultRules, RequestFacts, TransportAbort, error_for, parse_prefer
 from emulator.openapi.index import Operation, OperationIndex
 
 if TYPE_CHECKING:

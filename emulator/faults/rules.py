@@ -21,6 +21,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, Literal
 
+import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from emulator.core.errors import CODES, ApiError, ErrorItem, ValidationFailed
@@ -220,8 +221,6 @@ class RequestFacts:
 
     def json_body(self) -> Any:
         if self._json is ...:
-            import orjson
-
             try:
                 self._json = orjson.loads(self.raw_body) if self.raw_body else None
             except orjson.JSONDecodeError:

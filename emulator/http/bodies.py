@@ -92,10 +92,10 @@ async def parse_body(request: Request, operation: Operation, raw: bytes) -> tupl
     if kind.startswith("multipart/"):
         try:
             parsed = await request.form(max_files=16, max_fields=256)
-        except Exception as exc:  # noqa: BLE001 - the multipart parser raises several types
+        except Exception as exc:  # the multipart parser raises several types
             raise BadRequest(f"The multipart body could not be parsed: {exc}") from exc
         out: dict[str, Any] = {}
-        for key, value in parsed.multi_items():
-            out[key] = value if isinstance(value, UploadFile) else str(value)
+        for name, item in parsed.multi_items():
+            out[name] = item if isinstance(item, UploadFile) else str(item)
         return declared, out
     return declared, raw

@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Any
 from starlette.requests import Request
 
 if TYPE_CHECKING:
-    from emulator.runtime.emulator import Emulator
-    from emulator.openapi.index import Operation
     from emulator.core.state import EmulatorState, TenantState
+    from emulator.openapi.index import Operation
+    from emulator.runtime.emulator import Emulator
 
 
 @dataclass

@@ -9,9 +9,9 @@ path (~1.5 ms per request on the full Telnyx document).
 from __future__ import annotations
 
 import re
-from urllib.parse import unquote
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote
 
 from emulator.core.errors import ErrorStyle, MethodNotAllowed, NotFound
 from emulator.openapi.error_styles import error_style_for
@@ -115,7 +115,8 @@ class OperationIndex:
             style = p.get("style") or ("simple" if location in ("path", "header") else "form")
             content_schema = None
             if "content" in p:
-                content_schema = next(iter(p["content"].values()), {}).get("schema")
+                media: dict[str, Any] = next(iter(p["content"].values()), {})
+                content_schema = media.get("schema")
             merged[(p["name"], location)] = Parameter(
                 name=p["name"],
                 location=location,

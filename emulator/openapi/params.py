@@ -14,6 +14,7 @@ bracket keys, which is how SDKs send it (openapi-core then sees nothing).
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -100,10 +101,8 @@ class Caster:
         for sub in schema.get("allOf") or []:
             sub = self.doc.deref(sub)
             if isinstance(sub, dict) and sub.get("type") == "object":
-                try:
+                with contextlib.suppress(CastFailure):  # openapi-core skips an allOf part that does not fit
                     value = self._cast_properties(sub, value, path, depth + 1)
-                except CastFailure:
-                    pass  # openapi-core skips an allOf part that does not fit
         for name, prop in (schema.get("properties") or {}).items():
             if name in value:
                 value[name] = self.cast(prop, value[name], (*path, name), depth + 1)
@@ -111,10 +110,8 @@ class Caster:
 
     def _cast_any(self, schema: dict[str, Any], value: Any, path: tuple[str | int, ...], depth: int) -> Any:
         for sub in schema.get("allOf") or []:
-            try:
+            with contextlib.suppress(CastFailure):
                 value = self.cast(sub, value, path, depth + 1)
-            except CastFailure:
-                pass
         for keyword in ("oneOf", "anyOf"):
             for sub in schema.get(keyword) or []:
                 try:
@@ -233,7 +230,7 @@ def read_parameter(
                 raise Missing(name)
             raw = query.first[name]  # openapi-core's reading: "a=1&b=2" (explode) or "a,1,b,2"
             if param.explode:
-                return dict(part.split("=", 1) if "=" in part else (part, "") for part in raw.split("&")), [name]
+                return {key: value for key, _, value in (part.partition("=") for part in raw.split("&"))}, [name]
             parts = raw.split(",")
             return dict(zip(parts[::2], parts[1::2], strict=False)), [name]
         if name not in query.first:
@@ -245,9 +242,9 @@ def read_parameter(
         raw = path_params[name]
         return (raw.split(",") if kind == "array" else raw), []
     if param.location == "header":
-        raw = headers.get(name)
-        if raw is None:
+        header = headers.get(name)
+        if header is None:
             raise Missing(name)
-        return (raw.split(",") if kind == "array" else raw), []
+        return (header.split(",") if kind == "array" else header), []
     raise Missing(name)  # cookies are not validated
 

@@ -32,8 +32,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 if TYPE_CHECKING:
-    from emulator.runtime.emulator import Emulator
     from emulator.core.state import TenantState
+    from emulator.runtime.emulator import Emulator
 
 log = logging.getLogger("emulator.fixtures")
 

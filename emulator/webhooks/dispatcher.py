@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 from emulator.core.ids import IdFactory
 from emulator.webhooks.envelope import Delivery, Event, FormRequest
-from emulator.webhooks.outbox import dump_events, load_events
 from emulator.webhooks.log import DeliveryLog
+from emulator.webhooks.outbox import dump_events, load_events
 from emulator.webhooks.sender import Sender
 
 if TYPE_CHECKING:

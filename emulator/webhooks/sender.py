@@ -24,9 +24,9 @@ from yarl import URL
 from emulator.webhooks.envelope import Attempt, Event, form_request, json_body
 
 if TYPE_CHECKING:
-    from emulator.webhooks.keys import SigningKey
     from emulator.core.settings import Settings
     from emulator.core.state import EmulatorState
+    from emulator.webhooks.keys import SigningKey
 
 USER_AGENT = "telnyx-webhooks"
 _KEPT_REPLY = 1024  # bytes of the receiver's reply kept on the attempt

@@ -12,8 +12,8 @@ from starlette.testclient import TestClient
 
 from emulator.app import create_app
 from emulator.crud.service import GenericStore
-from emulator.runtime.emulator import Emulator
 from emulator.openapi.index import Operation
+from emulator.runtime.emulator import Emulator
 from tests.conftest import make_settings
 
 KEY1 = {"Authorization": "Bearer key-one"}
@@ -165,7 +165,7 @@ def test_every_generic_collection_round_trips_with_valid_bodies(crud: Any) -> No
         while parent is not None:
             params[parent.param] = ids[parent.item_template]
             parent = parent.parent
-        path = re.sub(r"\{([^}]+)\}", lambda m: params[m.group(1)], coll.template)
+        path = fill(coll.template, params)
         create = emulator.index.by_id[coll.ops["create"]]
         assert_valid(crud, crud.post(path, json=request_body(emulator, create, "c"), headers=KEY1))
         record_id = list(emulator.state.tenant("key-one").store(GenericStore).collections[path])[-1]
@@ -188,7 +188,7 @@ def test_every_generic_collection_round_trips_with_valid_bodies(crud: Any) -> No
         while parent is not None:
             params[parent.param] = ids[parent.item_template]
             parent = parent.parent
-        item = re.sub(r"\{([^}]+)\}", lambda m: params[m.group(1)], coll.template) + "/" + ids[coll.item_template]
+        item = fill(coll.template, params) + "/" + ids[coll.item_template]
         r = crud.delete(item, headers=KEY1)
         if r.content:
             assert_valid(crud, r)
@@ -197,6 +197,11 @@ def test_every_generic_collection_round_trips_with_valid_bodies(crud: Any) -> No
         if "read" in coll.ops:
             assert crud.get(item, headers=KEY1).status_code == 404
     assert served >= 10
+
+
+def fill(template: str, params: dict[str, str]) -> str:
+    """The path template with its ``{name}`` parameters filled in."""
+    return re.sub(r"\{([^}]+)\}", lambda m: params[m.group(1)], template)
 
 
 def tiny_document() -> dict[str, Any]:
@@ -228,7 +233,11 @@ def tiny_document() -> dict[str, Any]:
         "paths": {
             "/widgets": {
                 "post": {"operationId": "CreateWidget", "requestBody": widget_body, "responses": {"201": ok({"type": "object", "properties": {"data": {"$ref": "#/components/schemas/Widget"}}})}},
-                "get": {"operationId": "ListWidgets", "parameters": page, "responses": {"200": ok({"type": "object", "properties": {"data": {"type": "array", "items": {"$ref": "#/components/schemas/Widget"}}, "meta": meta}})}},
+                "get": {
+                    "operationId": "ListWidgets",
+                    "parameters": page,
+                    "responses": {"200": ok({"type": "object", "properties": {"data": {"type": "array", "items": {"$ref": "#/components/schemas/Widget"}}, "meta": meta}})},
+                },
             },
             "/widgets/{widget_id}": {
                 "parameters": [{"name": "widget_id", "in": "path", "required": True, "schema": {"type": "string"}}],
@@ -239,7 +248,11 @@ def tiny_document() -> dict[str, Any]:
             "/widgets/{widget_id}/parts": {
                 "parameters": [{"name": "widget_id", "in": "path", "required": True, "schema": {"type": "string"}}],
                 "post": {"operationId": "CreatePart", "responses": {"201": ok({})}},
-                "get": {"operationId": "ListParts", "parameters": [{"name": "limit", "in": "query", "schema": {"type": "integer", "default": 10}}, {"name": "offset", "in": "query", "schema": {"type": "integer"}}], "responses": {"200": ok({"type": "array", "items": {}})}},
+                "get": {
+                    "operationId": "ListParts",
+                    "parameters": [{"name": "limit", "in": "query", "schema": {"type": "integer", "default": 10}}, {"name": "offset", "in": "query", "schema": {"type": "integer"}}],
+                    "responses": {"200": ok({"type": "array", "items": {}})},
+                },
             },
             "/widgets/{widget_id}/parts/{part_id}": {
                 "parameters": [{"name": "widget_id", "in": "path", "required": True, "schema": {"type": "string"}}, {"name": "part_id", "in": "path", "required": True, "schema": {"type": "string"}}],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +14,7 @@ import telnyx
 from starlette.testclient import TestClient
 
 from emulator.app import create_app
+from emulator.faults.latency import DelaySpec, LatencyProfiles
 from tests.conftest import AUTH, LiveServer, make_settings
 
 DIAL = {"connection_id": "conn-1", "to": "+15555550100", "from": "+15555550101"}
@@ -234,8 +236,6 @@ def test_full_reset_clears_rules(client: TestClient) -> None:
 
 # -- latency profiles -------------------------------------------------------------------------
 def test_latency_profiles_follow_the_document_category(tmp_path: Path) -> None:
-    from emulator.faults.latency import DelaySpec, LatencyProfiles
-
     app = create_app(make_settings(tmp_path))
     index = app.state.emulator.index
     dial = index.by_id["DialCall"]
@@ -247,8 +247,6 @@ def test_latency_profiles_follow_the_document_category(tmp_path: Path) -> None:
     assert draws == [b.delay_seconds(dial) for _ in range(20)]  # seeded
     cap = a.spec_for(dial).max_ms
     assert cap is not None and all(0 < d <= cap / 1000 for d in draws)
-    import random
-
     rng = random.Random(3)
     assert DelaySpec(ms=5).draw_ms(rng) == 5
     assert all(10 <= DelaySpec(distribution="uniform", min_ms=10, max_ms=20).draw_ms(rng) <= 20 for _ in range(50))

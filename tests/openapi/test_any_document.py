@@ -18,7 +18,11 @@ PETSTORE_30 = {
     "info": {"title": "pets", "version": "1"},
     "paths": {
         "/pets": {
-            "get": {"operationId": "listPets", "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"type": "object", "properties": {"data": {"type": "array", "items": {"$ref": "#/components/schemas/Pet"}}}}}}}}},
+            "get": {
+                "operationId": "listPets",
+                "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {
+                    "type": "object", "properties": {"data": {"type": "array", "items": {"$ref": "#/components/schemas/Pet"}}}}}}}},
+            },
             "post": {
                 "operationId": "createPet",
                 "requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NewPet"}}}},
@@ -31,7 +35,8 @@ PETSTORE_30 = {
         },
         "/health-score": {
             "get": {"operationId": "score", "parameters": [{"name": "min", "in": "query", "schema": {"type": "number", "minimum": 0, "exclusiveMinimum": True}}],
-                    "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"type": "object", "required": ["score"], "properties": {"score": {"type": "integer", "minimum": 1, "maximum": 5}}}}}}}},
+                    "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {
+                        "type": "object", "required": ["score"], "properties": {"score": {"type": "integer", "minimum": 1, "maximum": 5}}}}}}}},
         },
     },
     "components": {

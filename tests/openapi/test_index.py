@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from emulator.core.errors import MethodNotAllowed
+from emulator.core.errors import MethodNotAllowed, NotFound
 from emulator.openapi.index import OperationIndex
 from emulator.openapi.loader import SpecDocument, load_document
 
@@ -35,8 +35,6 @@ def test_percent_encoded_parameters_are_decoded(index: OperationIndex) -> None:
 
 
 def test_unknown_path_is_not_found(index: OperationIndex) -> None:
-    from emulator.core.errors import NotFound
-
     with pytest.raises(NotFound):
         index.match("GET", "/v2/no/such/thing")
 

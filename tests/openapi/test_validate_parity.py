@@ -194,9 +194,7 @@ class Generator:
         kind = schema.get("type")
         if isinstance(kind, list):
             kind = next((k for k in kind if k != "null"), None)
-        return {"string": 12345, "integer": "abc", "number": "abc", "boolean": "yes-ish", "array": "x", "object": "x"}.get(
-            kind or "", None
-        )
+        return {"string": 12345, "integer": "abc", "number": "abc", "boolean": "yes-ish", "array": "x", "object": "x"}.get(kind or "")
 
 
 # -- corpus ---------------------------------------------------------------------------------------------

@@ -83,7 +83,7 @@ class Recorder:
     def violations(self) -> list[str]:
         emulator = self.app.state.emulator
         out = []
-        for method, path, status, body in self.seen:
+        for method, path, _status, body in self.seen:
             operation, _ = emulator.index.match(method, path)
             _media, schema = operation.success_content()
             if schema is not None and not emulator.synthesizer.validates(schema, json.loads(body)):

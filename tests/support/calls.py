@@ -3,6 +3,7 @@ clock, and helpers to drive calls and read back the exact, signature-checked eve
 
 from __future__ import annotations
 
+import base64
 import threading
 import time
 from collections.abc import Iterator
@@ -14,8 +15,10 @@ from typing import Any, NamedTuple
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx
+import jsonschema
 import orjson
 import telnyx
+from nacl.signing import VerifyKey
 from starlette.testclient import TestClient
 
 from emulator.app import create_app
@@ -156,10 +159,6 @@ class Calls:
         """Every signature verifies with the emulator's public key: JSON events through the
         official SDK's ``unwrap``; form callbacks (TeXML) with the same Ed25519 rule over
         ``"{timestamp}|{form body or query string}"``, since ``unwrap`` only parses JSON."""
-        import base64
-
-        from nacl.signing import VerifyKey
-
         for hit in hits:
             if hit.body.startswith(b"{"):
                 self.sdk.webhooks.unwrap(hit.body.decode(), headers=hit.headers)
@@ -188,8 +187,6 @@ def calls_env(tmp_path: Path, **settings: Any) -> Iterator[Calls]:
 def webhook_validators(doc: dict[str, Any]) -> dict[str, Any]:
     """event_type -> a validator of the envelope's ``data`` member, from the document's
     ``webhooks`` section (the schemas Telnyx publishes for each event)."""
-    import jsonschema
-
     def resolve(node: Any) -> Any:
         while isinstance(node, dict) and "$ref" in node:
             node = doc["components"]["schemas"][node["$ref"].rsplit("/", 1)[-1]]

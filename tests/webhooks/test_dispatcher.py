@@ -14,8 +14,8 @@ import telnyx
 from nacl.signing import VerifyKey
 
 from emulator.app import create_app
-from emulator.runtime.emulator import Emulator
 from emulator.core.settings import Settings
+from emulator.runtime.emulator import Emulator
 from emulator.webhooks.dispatcher import WebhookDispatcher
 from tests.support.webhooks import Receiver, closed_port_url
 

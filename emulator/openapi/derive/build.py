@@ -32,8 +32,8 @@ from pathlib import Path
 from typing import Any
 
 from emulator.openapi.derive.corrections import CORRECTION_KEY, Correction, apply_corrections
-from emulator.openapi.loader import HTTP_METHODS, load_document
 from emulator.openapi.derive.summaries import summarize
+from emulator.openapi.loader import HTTP_METHODS, load_document
 
 # Extensions that state facts about the API (kept); every other ``x-`` key is documentation or
 # SDK-generator tooling (x-codeSamples, x-stainless-*, x-readme, x-group-parameters, ...).
@@ -145,9 +145,7 @@ def strip_schema(schema: Any) -> Any:
             continue
         if key in _SCHEMA_ONE:
             out[key] = strip_schema(value)
-        elif key in _SCHEMA_LIST and isinstance(value, list):
-            out[key] = [strip_schema(v) for v in value]
-        elif key == "items" and isinstance(value, list):
+        elif (key in _SCHEMA_LIST or key == "items") and isinstance(value, list):
             out[key] = [strip_schema(v) for v in value]
         elif key in _SCHEMA_MAP and isinstance(value, dict):
             out[key] = {name: strip_schema(v) for name, v in value.items()}

@@ -109,7 +109,10 @@ def correct_streaming(doc: dict[str, Any], out: list[Correction]) -> None:
         body = _resolve(doc, op["requestBody"])
         schema = ((body.get("content") or {}).get("application/json") or {}).get("schema")
         stream = _resolve(doc, _properties(doc, schema).get("stream"))
-        if not isinstance(stream, dict) or "boolean" not in (stream.get("type") if isinstance(stream.get("type"), list) else [stream.get("type")]):
+        if not isinstance(stream, dict):
+            continue
+        kind = stream.get("type")
+        if "boolean" not in (kind if isinstance(kind, list) else [kind]):
             continue
         responses = op.get("responses") or {}
         if "200" not in responses:

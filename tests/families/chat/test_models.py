@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import openai
@@ -41,7 +42,7 @@ def test_telnyx_sdk_strictly_validates_catalogues(server: LiveServer) -> None:
     assert legacy.status_code == 200 and [m["id"] for m in legacy.json()["data"]] == [m.id for m in models.data]
 
 
-def test_every_model_id_the_document_names_is_served(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_every_model_id_the_document_names_is_served(tmp_path: Path) -> None:
     raw = load_document(None, cache_dir=tmp_path).raw
     schemas = raw["components"]["schemas"]
     named = {

@@ -19,7 +19,7 @@ def _client(server: LiveServer) -> openai.OpenAI:
 
 
 def _cos(a: list[float], b: list[float]) -> float:
-    return sum(x * y for x, y in zip(a, b)) / (math.sqrt(sum(x * x for x in a)) * math.sqrt(sum(y * y for y in b)))
+    return sum(x * y for x, y in zip(a, b, strict=True)) / (math.sqrt(sum(x * x for x in a)) * math.sqrt(sum(y * y for y in b)))
 
 
 def test_dimension_usage_and_determinism(live_server: LiveServer) -> None:
@@ -42,7 +42,7 @@ def test_base64_decodes_to_the_same_floats(live_server: LiveServer) -> None:
     # The SDK's default is base64, which it decodes itself: must equal the float32 of the floats.
     decoded = client.embeddings.create(model="intfloat/multilingual-e5-large", input=text).data[0].embedding
     assert len(decoded) == 1024
-    assert all(abs(a - b) < 1e-6 for a, b in zip(floats, decoded))
+    assert all(abs(a - b) < 1e-6 for a, b in zip(floats, decoded, strict=True))
     raw = client.embeddings.with_raw_response.create(model="intfloat/multilingual-e5-large", input=text, encoding_format="base64")
     b64 = raw.http_response.json()["data"][0]["embedding"]
     assert isinstance(b64, str)
@@ -65,7 +65,7 @@ def test_dimensions_truncate_and_renormalise(live_server: LiveServer) -> None:
     assert len(short) == 256
     assert abs(sum(v * v for v in short) - 1.0) < 1e-9
     norm = math.sqrt(sum(v * v for v in full[:256]))
-    assert all(abs(s - f / norm) < 1e-12 for s, f in zip(short, full[:256]))
+    assert all(abs(s - f / norm) < 1e-12 for s, f in zip(short, full[:256], strict=True))
 
 
 def test_bad_input_is_422(live_server: LiveServer) -> None:

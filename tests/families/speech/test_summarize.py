@@ -11,8 +11,8 @@ import telnyx
 from starlette.testclient import TestClient
 
 from emulator.app import create_app
-from emulator.fakes.summarizer import extract_text, sentences, summarize
 from emulator.core.paths import fixtures_dir
+from emulator.fakes.summarizer import extract_text, sentences, summarize
 from tests.conftest import AUTH, LiveServer, make_settings
 
 DOC = (

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,12 +19,12 @@ import pytest
 
 from emulator.cli import main as cli_main
 from emulator.core.paths import embedded_spec_path
-from emulator.openapi.derive.corrections import CORRECTION_KEY, SSE, OPENAI_WIDENINGS, WHY_DUPLICATE_ID, WHY_NULLABLE, WHY_OPENAI, WHY_STREAM
 from emulator.families import FAMILIES
 from emulator.openapi.derive.build import FACT_EXTENSIONS, GENERIC_RESPONSE_TEXT, STATUS_TEXT, Derived, derive, dump_document
-from emulator.runtime.family import document_selection
-from emulator.openapi.loader import HTTP_METHODS, load_document
+from emulator.openapi.derive.corrections import CORRECTION_KEY, OPENAI_WIDENINGS, SSE, WHY_DUPLICATE_ID, WHY_NULLABLE, WHY_OPENAI, WHY_STREAM
 from emulator.openapi.derive.summaries import summarize
+from emulator.openapi.loader import HTTP_METHODS, load_document
+from emulator.runtime.family import document_selection
 
 SELECTION = document_selection(FAMILIES)
 REPO = Path(__file__).resolve().parents[3]
@@ -56,7 +57,7 @@ def operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]
     ]
 
 
-def walk(node: Any, pointer: tuple[str, ...] = (), names: bool = False):
+def walk(node: Any, pointer: tuple[str, ...] = (), names: bool = False) -> Iterator[tuple[tuple[str, ...], dict[str, Any]]]:
     """Yield (pointer, dict) for every object that is not a value of API data."""
     if isinstance(node, dict):
         if not names:
