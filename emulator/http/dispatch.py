@@ -23,6 +23,7 @@ from emulator.http.context import RequestContext
 from emulator.http.responses import JSONResponse, render_error, to_response
 
 if TYPE_CHECKING:
+    from emulator.faults.chain import FaultChain
     from emulator.http.binding import Handler
     from emulator.openapi.index import Operation
     from emulator.runtime.emulator import Emulator
@@ -51,7 +52,8 @@ class Api:
             api_key = authenticate(request.scope["headers"], emulator.settings)  # auth
             raw = await read_body(request, emulator.settings.max_body_bytes)  # body
             # faults/rate/latency: before validation, so a forced error never half-writes state
-            await emulator.services.faults.before_handler(request, operation, path_params, api_key, raw)
+            faults: FaultChain = emulator.services.faults
+            await faults.before_handler(request, operation, path_params, api_key, raw)
             media_type, body = await parse_body(request, operation, raw)
             validated = emulator.validator.validate(  # validate
                 operation,
