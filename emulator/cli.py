@@ -143,7 +143,7 @@ def serve(args: argparse.Namespace) -> int:
 
     try:
         settings = settings_from_args(args)
-    except Exception as exc:  # pydantic's ValidationError: show it plainly, no traceback
+    except ValueError as exc:  # pydantic's ValidationError (and pydantic-settings' SettingsError) is a ValueError: show it plainly, no traceback
         print(f"telnyx-emulator: invalid settings: {exc}", file=sys.stderr)
         return 2
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")

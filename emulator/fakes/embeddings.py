@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import itertools
 import math
 import re
 import struct
 import unicodedata
-from collections import Counter
+from collections import defaultdict
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -48,7 +49,7 @@ STOPWORDS = frozenset(
     """a an the and or but if of to in on at by for with from as is are was were be been being
     it its this that these those i you he she we they me him her us them my your his our their
     do does did have has had not no so than then there here what which who whom how when where
-    why will would can could should shall may might must just also very into onto about over""".split()
+    why will would can could should shall may might must just also very into onto about over""".split()  # noqa: SIM905 - a long word list reads better as prose than as quoted literals
 )
 
 _SUFFIXES = ("ingly", "edly", "ness", "ment", "ing", "ies", "ied", "ed", "ly", "es", "s")
@@ -74,16 +75,16 @@ def normalise(text: str) -> list[str]:
     return [stem(w) for w in _WORD.findall(folded) if w not in STOPWORDS]
 
 
-def features(text: str) -> Counter[str]:
+def features(text: str) -> dict[str, float]:
     """Weighted features of ``text``: stems, stem bigrams and character trigrams."""
     words = normalise(text)
-    out: Counter[str] = Counter()
+    out: defaultdict[str, float] = defaultdict(float)
     for w in words:
         out["w:" + w] += 1.0
         padded = f"<{w}>"
         for i in range(len(padded) - 2):
             out["c:" + padded[i : i + 3]] += 0.25
-    for a, b in zip(words, words[1:]):
+    for a, b in itertools.pairwise(words):
         out[f"b:{a}|{b}"] += 0.5
     if not out:
         # Only stopwords/punctuation: fall back to the raw text so the vector is still defined.
@@ -140,7 +141,7 @@ def embed(texts: Sequence[str], model: str, dimensions: int | None = None) -> li
 
 def cosine(a: Sequence[float], b: Sequence[float]) -> float:
     """Cosine similarity (vectors from :func:`embed` are unit length, so a dot product)."""
-    dot = sum(x * y for x, y in zip(a, b))
+    dot = sum(x * y for x, y in zip(a, b, strict=False))  # lengths may differ: score the common leading coordinates
     na = math.sqrt(sum(x * x for x in a)) or 1.0
     nb = math.sqrt(sum(y * y for y in b)) or 1.0
     return dot / (na * nb)

@@ -24,7 +24,7 @@ STOPWORDS = frozenset(
     over own please same she should so some such tell than that the their theirs them themselves
     then there these they this those through to too under until up very was we were what when
     where which while who whom why will with would you your yours yourself yourselves hello hi hey
-    thanks thank give get want need know like show make okay ok yes""".split()
+    thanks thank give get want need know like show make okay ok yes""".split()  # noqa: SIM905 - a long word list reads better as prose than as quoted literals
 )
 
 _OPENERS = (

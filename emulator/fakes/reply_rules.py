@@ -16,6 +16,7 @@ the user's ``--fixtures`` folder).
 
 from __future__ import annotations
 
+import builtins
 import itertools
 import re
 from dataclasses import dataclass, field
@@ -173,7 +174,7 @@ class RuleBook:
         self._rules.append(rule)
         return rule
 
-    def list(self, api_key: str | None = None) -> list[Rule]:
+    def list(self, api_key: str | None = None) -> builtins.list[Rule]:
         return [r for r in self._rules if api_key is None or r.api_key in (None, api_key)]
 
     def remove(self, rule_id: str) -> bool:
@@ -200,7 +201,7 @@ class RuleBook:
     def consume(rule: Rule) -> None:
         rule.hits += 1
 
-    def dump(self) -> list[dict[str, Any]]:
+    def dump(self) -> builtins.list[dict[str, Any]]:
         return [r.to_json() for r in self._rules]
 
     def restore(self, data: Any) -> None:

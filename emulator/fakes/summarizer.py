@@ -9,6 +9,7 @@ or for bullet points.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import html
 import io
@@ -55,8 +56,9 @@ def extract_text(data: bytes, filename: str) -> str:
         rows = list(csv.reader(io.StringIO(text)))
         if len(rows) > 1:
             head = rows[0]
+            # Rows may be shorter or longer than the header: pair up the cells both have.
             return "\n\n".join(
-                "; ".join(f"{h}: {v}" for h, v in zip(head, row) if v) + "." for row in rows[1:] if any(row)
+                "; ".join(f"{h}: {v}" for h, v in zip(head, row, strict=False) if v) + "." for row in rows[1:] if any(row)
             )
     return text
 
@@ -76,10 +78,8 @@ def _pdf_text(data: bytes) -> str:
     chunks: list[str] = []
     for match in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", data, re.S):
         stream = match.group(1)
-        try:
+        with contextlib.suppress(zlib.error):  # not Flate-compressed: read the stream as it is
             stream = zlib.decompress(stream)
-        except zlib.error:
-            pass
         for op in re.finditer(rb"\[(.*?)\]\s*TJ|\((.*?)(?<!\\)\)\s*Tj|(T\*|ET)", stream, re.S):
             if op.group(3):
                 chunks.append("\n")

@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from emulator.core.errors import ErrorItem, ValidationFailed
 from emulator.fakes.catalogue import ALIASES, chat_model
 from emulator.fakes.llm import Message, OutputFormat
-from emulator.core.errors import ErrorItem, ValidationFailed
 from emulator.families.assistants.store import AssistantStore
 
 if TYPE_CHECKING:

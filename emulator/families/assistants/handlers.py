@@ -12,12 +12,12 @@ import copy
 import hashlib
 from typing import TYPE_CHECKING, Any
 
-from emulator.fakes.catalogue import DEFAULT_CHAT_MODEL
 from emulator.core.errors import ErrorItem, NotFound, ValidationFailed
+from emulator.fakes.catalogue import DEFAULT_CHAT_MODEL
 from emulator.families.assistants.common import ASSISTANT_SCHEMA, assistants, check_model, keep_valid, now_iso
-from emulator.http.binding import Reply, operation
 from emulator.families.assistants.store import AssistantEntry
 from emulator.families.assistants.tools import fetch_dynamic_variables, shared_tool
+from emulator.http.binding import Reply, operation
 
 if TYPE_CHECKING:
     from emulator.http.context import RequestContext

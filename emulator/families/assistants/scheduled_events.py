@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 from emulator.core.errors import ErrorItem, NotFound, ValidationFailed
 from emulator.families.assistants.common import assistants, now_iso, substitute
-from emulator.http.binding import Reply, operation
 from emulator.families.assistants.store import AssistantStore
 from emulator.families.conversations.service import conversation_store
+from emulator.http.binding import Reply, operation
 
 if TYPE_CHECKING:
     from emulator.http.context import RequestContext

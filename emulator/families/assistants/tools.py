@@ -17,16 +17,16 @@ from xml.sax.saxutils import quoteattr
 import httpx
 from starlette.responses import Response
 
+from emulator.core.errors import Conflict, ErrorItem, NotFound, ValidationFailed
 from emulator.crud.service import GenericStore
 from emulator.fakes.llm import Message
-from emulator.core.errors import Conflict, ErrorItem, NotFound, ValidationFailed
 from emulator.families.assistants.common import assistants, builtin_variables, complete, now_iso, substitute
 from emulator.families.conversations.service import conversations
 from emulator.http.binding import Reply, operation
 
 if TYPE_CHECKING:
-    from emulator.http.context import RequestContext
     from emulator.families.assistants.store import AssistantEntry
+    from emulator.http.context import RequestContext
 
 TOOL_TEST_TIMEOUT = 5.0  # seconds: a tool test never hangs a request for long
 
@@ -86,8 +86,8 @@ async def test_tool(ctx: RequestContext) -> Any:
     arguments = dict(ctx.json.get("arguments") or {})
     variables = {**builtin_variables(ctx), **(entry.record.get("dynamic_variables") or {}), **(ctx.json.get("dynamic_variables") or {})}
     url = substitute(str(hook["url"]), variables)
-    path_params = set(((hook.get("path_parameters") or {}).get("properties") or {}))
-    query_params = set(((hook.get("query_parameters") or {}).get("properties") or {}))
+    path_params = set((hook.get("path_parameters") or {}).get("properties") or {})
+    query_params = set((hook.get("query_parameters") or {}).get("properties") or {})
     for name in path_params:
         if name in arguments:
             url = url.replace("{" + name + "}", str(arguments[name]))

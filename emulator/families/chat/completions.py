@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from emulator.core.errors import ErrorItem, ValidationFailed
 from emulator.fakes import structured, tokens
 from emulator.fakes.catalogue import DEFAULT_CHAT_MODEL
 from emulator.fakes.llm import ChatRequest, Completion, Message, ModelEngine, OutputFormat, Tool, ToolCall
-from emulator.core.errors import ErrorItem, ValidationFailed
 from emulator.http.binding import operation
 from emulator.http.sse import DONE, data_event, sse_response
 

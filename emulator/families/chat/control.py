@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from emulator.runtime.family import ControlRoute
 from emulator.control.requests import emulator_of, json_body
 from emulator.core.errors import NotFound
 from emulator.fakes.reply_rules import parse_rule
 from emulator.http.responses import JSONResponse
+from emulator.runtime.family import ControlRoute
 
 if TYPE_CHECKING:
     from emulator.fakes.llm import ModelEngine
@@ -78,8 +78,86 @@ _RULE_SCHEMA: dict[str, Any] = {
 
 
 CONTROL: tuple[ControlRoute, ...] = (
-    ControlRoute('POST', '/_emulator/rules', add_rules, 'addRules', 'Add scripted model replies (one rule, or {rules: [...]})', {'requestBody': {'content': {'application/json': {'schema': {'type': 'object', 'properties': {'match': {'type': 'object', 'properties': {'contains': {'type': 'string'}, 'regex': {'type': 'string'}, 'model': {'type': 'string'}, 'turn': {'enum': ['user', 'tool'], 'description': 'Conversation ends with a user message or with tool results'}}}, 'reply': {'type': 'object', 'properties': {'content': {'type': 'string'}, 'tool_calls': {'type': 'array', 'items': {'type': 'object', 'properties': {'name': {'type': 'string'}, 'arguments': {}}}}, 'error': {'type': 'object', 'properties': {'status': {'type': 'integer'}, 'code': {'type': 'string'}, 'detail': {'type': 'string'}}}}}, 'times': {'type': 'integer', 'minimum': 1, 'default': 1}, 'repeat': {'type': 'boolean', 'default': False}, 'api_key': {'type': 'string', 'description': 'Scope the rule to one tenant; omitted = every API key.'}}, 'required': ['reply']}}}}, 'responses': {'201': {'description': 'added'}}}),
-    ControlRoute('GET', '/_emulator/rules', list_rules, 'listRules', 'Scripted rules with hit counts', {'parameters': [{'name': 'api_key', 'in': 'query', 'schema': {'type': 'string'}}], 'responses': {'200': {'description': 'rules'}}}),
-    ControlRoute('DELETE', '/_emulator/rules', clear_rules, 'clearRules', "Remove all rules (or one API key's)", {'parameters': [{'name': 'api_key', 'in': 'query', 'schema': {'type': 'string'}}], 'responses': {'204': {'description': 'cleared'}}}),
-    ControlRoute('DELETE', '/_emulator/rules/{rule_id}', delete_rule, 'deleteRule', 'Remove one rule', {'parameters': [{'name': 'rule_id', 'in': 'path', 'required': True, 'schema': {'type': 'string'}}], 'responses': {'204': {'description': 'removed'}, '404': {'description': 'no such rule'}}}),
+    ControlRoute(
+        "POST", "/_emulator/rules", add_rules, "addRules",
+        "Add scripted model replies (one rule, or {rules: [...]})",
+        {
+            "requestBody": {
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "properties": {
+                                "match": {
+                                    "type": "object",
+                                    "properties": {
+                                        "contains": {"type": "string"},
+                                        "regex": {"type": "string"},
+                                        "model": {"type": "string"},
+                                        "turn": {
+                                            "enum": ["user", "tool"],
+                                            "description": "Conversation ends with a user message or with tool results",
+                                        },
+                                    },
+                                },
+                                "reply": {
+                                    "type": "object",
+                                    "properties": {
+                                        "content": {"type": "string"},
+                                        "tool_calls": {
+                                            "type": "array",
+                                            "items": {
+                                                "type": "object",
+                                                "properties": {"name": {"type": "string"}, "arguments": {}},
+                                            },
+                                        },
+                                        "error": {
+                                            "type": "object",
+                                            "properties": {
+                                                "status": {"type": "integer"},
+                                                "code": {"type": "string"},
+                                                "detail": {"type": "string"},
+                                            },
+                                        },
+                                    },
+                                },
+                                "times": {"type": "integer", "minimum": 1, "default": 1},
+                                "repeat": {"type": "boolean", "default": False},
+                                "api_key": {
+                                    "type": "string",
+                                    "description": "Scope the rule to one tenant; omitted = every API key.",
+                                },
+                            },
+                            "required": ["reply"],
+                        },
+                    },
+                },
+            },
+            "responses": {"201": {"description": "added"}},
+        },
+    ),
+    ControlRoute(
+        "GET", "/_emulator/rules", list_rules, "listRules",
+        "Scripted rules with hit counts",
+        {
+            "parameters": [{"name": "api_key", "in": "query", "schema": {"type": "string"}}],
+            "responses": {"200": {"description": "rules"}},
+        },
+    ),
+    ControlRoute(
+        "DELETE", "/_emulator/rules", clear_rules, "clearRules",
+        "Remove all rules (or one API key's)",
+        {
+            "parameters": [{"name": "api_key", "in": "query", "schema": {"type": "string"}}],
+            "responses": {"204": {"description": "cleared"}},
+        },
+    ),
+    ControlRoute(
+        "DELETE", "/_emulator/rules/{rule_id}", delete_rule, "deleteRule",
+        "Remove one rule",
+        {
+            "parameters": [{"name": "rule_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "responses": {"204": {"description": "removed"}, "404": {"description": "no such rule"}},
+        },
+    ),
 )

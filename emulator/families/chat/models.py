@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from emulator.fakes.catalogue import CATALOGUE_CREATED, CHAT_MODELS, EMBEDDING_INFO, model_metadata
-from emulator.http.binding import operation
 from emulator.families.fine_tuning.store import fine_tuned_model_rows
+from emulator.http.binding import operation
 
 if TYPE_CHECKING:
     from emulator.http.context import RequestContext

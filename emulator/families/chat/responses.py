@@ -22,9 +22,9 @@ from emulator.fakes import structured, tokens
 from emulator.fakes.catalogue import DEFAULT_CHAT_MODEL
 from emulator.fakes.llm import ChatRequest, Completion, Message, ModelEngine, OutputFormat, Tool, ToolCall
 from emulator.families.chat.completions import invalid, positive_int, text_of
+from emulator.families.conversations.service import conversation_store
 from emulator.http.binding import operation
 from emulator.http.sse import named_event, sse_response
-from emulator.families.conversations.service import conversation_store
 
 if TYPE_CHECKING:
     from emulator.http.context import RequestContext

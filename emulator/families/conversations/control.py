@@ -31,5 +31,18 @@ async def end_conversation(request: Request) -> Response:
 
 
 CONTROL: tuple[ControlRoute, ...] = (
-    ControlRoute('POST', '/_emulator/conversations/{conversation_id}/end', end_conversation, 'endConversation', "End an AI conversation (runs its assistant's insights)", {'parameters': [{'name': 'api_key', 'in': 'query', 'required': True, 'schema': {'type': 'string'}}, {'name': 'conversation_id', 'in': 'path', 'required': True, 'schema': {'type': 'string'}}], 'responses': {'200': {'description': 'insight runs started'}, '404': {'description': 'unknown conversation'}}}),
+    ControlRoute(
+        "POST", "/_emulator/conversations/{conversation_id}/end", end_conversation, "endConversation",
+        "End an AI conversation (runs its assistant's insights)",
+        {
+            "parameters": [
+                {"name": "api_key", "in": "query", "required": True, "schema": {"type": "string"}},
+                {"name": "conversation_id", "in": "path", "required": True, "schema": {"type": "string"}},
+            ],
+            "responses": {
+                "200": {"description": "insight runs started"},
+                "404": {"description": "unknown conversation"},
+            },
+        },
+    ),
 )

@@ -7,8 +7,8 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from emulator.families.conversations import postgrest
 from emulator.core.errors import ErrorItem, ValidationFailed
+from emulator.families.conversations import postgrest
 from emulator.families.conversations.service import conversations
 from emulator.http.binding import Reply, operation
 

@@ -50,7 +50,7 @@ async def search(ctx: RequestContext) -> Any:
             if (low and created < low) or (high and created > high):
                 continue
             chunks = chunk_text(store.transcript(conv["id"]), 800, 100)
-            for i, (text, vector) in enumerate(zip(chunks, embed(chunks, MODEL) if chunks else [])):
+            for i, (text, vector) in enumerate(zip(chunks, embed(chunks, MODEL) if chunks else [], strict=True)):  # one vector per chunk
                 score = round(max(0.0, min(1.0, cosine(query_vector, vector))), 6)
                 if score < float(q.get("min_score") or 0.0):
                     continue

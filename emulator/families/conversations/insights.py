@@ -19,17 +19,18 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from emulator.fakes.llm import Message, OutputFormat
 from emulator.core.errors import ApiError, Conflict, ErrorItem, NotFound, ValidationFailed
-from emulator.http.binding import Reply, operation
+from emulator.fakes.llm import Message, OutputFormat
 from emulator.families.conversations import postgrest
+from emulator.families.conversations.insight_store import InsightStore
 from emulator.families.conversations.links import AssistantLinks
 from emulator.families.conversations.store import ConversationStore
-from emulator.families.conversations.insight_store import InsightStore
+from emulator.http.binding import Reply, operation
 
 if TYPE_CHECKING:
     from emulator.http.context import RequestContext
     from emulator.runtime.emulator import Emulator
+    from emulator.webhooks.dispatcher import WebhookDispatcher
 
 EVENT_TYPE = "call.conversation_insights.generated"
 _CALL_FIELDS = ("call_control_id", "connection_id", "call_leg_id", "call_session_id", "client_state", "calling_party_type")
@@ -197,7 +198,7 @@ def run_insights_for(emulator: Emulator, api_key: str, conversation_id: str, *, 
         group_id = group_id or (assistant.get("insight_settings") or {}).get("insight_group_id")
     if not group_id or group_id not in insights.groups:
         return []
-    run = {"id": tenant.ids.uuid(), "status": "pending", "created_at": emulator.state.clock.iso(), "conversation_insights": []}
+    run: dict[str, Any] = {"id": tenant.ids.uuid(), "status": "pending", "created_at": emulator.state.clock.iso(), "conversation_insights": []}
     insights.runs.setdefault(conversation_id, []).append(run)
     model = (assistant or {}).get("model", "")
 
@@ -230,7 +231,8 @@ def run_insights_for(emulator: Emulator, api_key: str, conversation_id: str, *, 
         if urls:
             payload = {"conversation_id": conversation_id, "insight_group_id": group_id, "results": results,
                        **{k: conv["metadata"][k] for k in _CALL_FIELDS if k in conv["metadata"]}}
-            emulator.services.webhooks.emit(tenant=api_key, event_type=EVENT_TYPE, payload=payload, urls=urls)
+            webhooks: WebhookDispatcher = emulator.services.webhooks  # named type: readers follow the event
+            webhooks.emit(tenant=api_key, event_type=EVENT_TYPE, payload=payload, urls=urls)
 
     emulator.services.lifecycles.begin(api_key, "insight_run", run["id"], [start, finish], labels=["in_progress", "completed"])
     return [copy.deepcopy(run)]
@@ -273,4 +275,4 @@ async def aggregates(ctx: RequestContext) -> Any:
         if g not in ("insight_id", "assistant_id", "conversation_id", "result"):
             raise ValidationFailed(items=[ErrorItem(f"cannot group by {g!r}; use insight_id, assistant_id, conversation_id or result", parameter="group_by", location="query")])
     counts = Counter(tuple(r[g] for g in group_by) for r in rows)
-    return {"data": [{**dict(zip(group_by, key)), "record_count": n} for key, n in counts.items()]}
+    return {"data": [{**dict(zip(group_by, key, strict=True)), "record_count": n} for key, n in counts.items()]}  # a key holds one value per group_by field

@@ -3,14 +3,12 @@ plug in (which assistant a conversation belongs to), without conversations impor
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from emulator.families.conversations.insights import run_insights_for
 from emulator.families.conversations.store import ConversationStore
 
 if TYPE_CHECKING:
-    from emulator.core.state import TenantState
     from emulator.http.context import RequestContext
     from emulator.runtime.emulator import Emulator
 

@@ -13,6 +13,7 @@ instead of ``tenant.store(...)`` directly.
 
 from __future__ import annotations
 
+import builtins
 import copy
 import time
 import uuid
@@ -88,7 +89,7 @@ class ConversationStore:
     def exists(self, conversation_id: str) -> bool:
         return conversation_id in self.conversations
 
-    def list(self) -> list[dict[str, Any]]:
+    def list(self) -> builtins.list[dict[str, Any]]:
         return [copy.deepcopy(c) for c in self.conversations.values()]
 
     def update_metadata(self, conversation_id: str, metadata: dict[str, Any]) -> dict[str, Any]:
@@ -119,7 +120,7 @@ class ConversationStore:
         conversation_id: str,
         role: str,
         content: str = "",
-        tool_calls: list[dict[str, Any]] | None = None,
+        tool_calls: builtins.list[dict[str, Any]] | None = None,
         *,
         sent_at: str | None = None,
         name: str | None = None,
@@ -144,7 +145,7 @@ class ConversationStore:
         record["last_message_at"] = now
         return copy.deepcopy(message)
 
-    def list_messages(self, conversation_id: str) -> list[dict[str, Any]]:
+    def list_messages(self, conversation_id: str) -> builtins.list[dict[str, Any]]:
         if conversation_id not in self.conversations:
             raise NotFound(f"Conversation {conversation_id} not found")
         return copy.deepcopy(self.messages.get(conversation_id, []))
@@ -154,7 +155,7 @@ class ConversationStore:
         return "\n".join(f"{m['role']}: {m['text']}" for m in self.list_messages(conversation_id) if m.get("text"))
 
     # -- end ----------------------------------------------------------------------------
-    def end(self, conversation_id: str, *, webhook_urls: list[str] | None = None) -> list[dict[str, Any]]:
+    def end(self, conversation_id: str, *, webhook_urls: builtins.list[str] | None = None) -> builtins.list[dict[str, Any]]:
         """Mark the conversation ended and run its assistant's insight group (if any).
 
         ``webhook_urls`` (e.g. the call's webhook URL) also receive the insights result, besides

@@ -9,6 +9,7 @@ and to the user's ``--fixtures`` folder, so sample documents exist without an up
 from __future__ import annotations
 
 import base64
+import builtins
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -48,12 +49,12 @@ class BucketStore:
     def get(self, bucket: str, filename: str) -> BucketObject | None:
         return self.buckets.get(bucket, {}).get(filename)
 
-    def list(self, bucket: str | None = None) -> list[tuple[str, str, BucketObject]]:
+    def list(self, bucket: str | None = None) -> builtins.list[tuple[str, str, BucketObject]]:
         """(bucket, filename, object) rows, sorted; one bucket or all of them."""
         names = [bucket] if bucket is not None else sorted(self.buckets)
         return [(b, f, o) for b in names for f, o in sorted(self.buckets.get(b, {}).items())]
 
-    def bucket_names(self) -> list[str]:
+    def bucket_names(self) -> builtins.list[str]:
         return sorted(self.buckets)
 
     def delete(self, bucket: str, filename: str | None = None) -> bool:

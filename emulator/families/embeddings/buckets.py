@@ -14,17 +14,16 @@ import hashlib
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from emulator.fakes.embeddings import EmbeddingError, cosine, embed
 from emulator.core.errors import ErrorItem, NotFound, ValidationFailed
-from emulator.http.binding import Reply, operation
+from emulator.fakes.embeddings import EmbeddingError, cosine, embed
 from emulator.families.embeddings.bucket_store import BucketStore, bucket_files, fixture_roots
 from emulator.families.embeddings.documents import chunk_text, extract_text
-from emulator.families.embeddings.web import crawl
 from emulator.families.embeddings.store import Chunk, EmbeddedBucket, EmbeddingStore
+from emulator.families.embeddings.web import crawl
+from emulator.http.binding import Reply, operation
 
 if TYPE_CHECKING:
     from emulator.http.context import RequestContext
-    from emulator.runtime.emulator import Emulator
 
 def user_id(api_key: str) -> str:
     """A stable user id (uuid) for an API key."""
@@ -40,8 +39,8 @@ def _task_view(task: dict[str, Any], *, listing: bool = False) -> dict[str, Any]
 async def _start_task(ctx: RequestContext, bucket: str, model: str, size: int, overlap: int, task_name: str) -> dict[str, Any]:
     emulator, api_key = ctx.emulator, ctx.api_key
     store = ctx.tenant.store(EmbeddingStore)
-    task = {"task_id": ctx.tenant.ids.uuid(), "task_name": task_name, "bucket": bucket, "status": "queued",
-            "created_at": ctx.state.clock.iso(), "finished_at": None, "user_id": user_id(api_key)}
+    task: dict[str, Any] = {"task_id": ctx.tenant.ids.uuid(), "task_name": task_name, "bucket": bucket, "status": "queued",
+                             "created_at": ctx.state.clock.iso(), "finished_at": None, "user_id": user_id(api_key)}
     store.tasks[task["task_id"]] = task
 
     def processing() -> None:
@@ -64,7 +63,7 @@ async def _start_task(ctx: RequestContext, bucket: str, model: str, size: int, o
                 failed += 1
             else:
                 checksum = hashlib.sha256(data).hexdigest()
-                target.chunks += [Chunk(filename, i, p, checksum, v) for i, (p, v) in enumerate(zip(pieces, vectors))]
+                target.chunks += [Chunk(filename, i, p, checksum, v) for i, (p, v) in enumerate(zip(pieces, vectors, strict=True))]  # embed() gives one vector per piece
                 record.update(status="success", last_embedded_at=now)
                 ok += 1
             target.files[filename] = record

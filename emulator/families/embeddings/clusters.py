@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.responses import Response
 
-from emulator.fakes.embeddings import cosine, embed, normalise
 from emulator.core.errors import NotFound
+from emulator.fakes.embeddings import cosine, embed, normalise
 from emulator.families.embeddings.bucket_store import bucket_files
 from emulator.families.embeddings.documents import extract_text
 from emulator.http.binding import Reply, operation
@@ -81,7 +81,7 @@ def _group(nodes: list[dict[str, str]], vectors: list[list[float]], threshold: f
         else:
             members[best].append(i)
             n = len(members[best])
-            centres[best] = [(c * (n - 1) + x) / n for c, x in zip(centres[best], v)]
+            centres[best] = [(c * (n - 1) + x) / n for c, x in zip(centres[best], v, strict=True)]  # one model: one dimension
     return sorted(members, key=lambda m: (-len(m), m[0]))
 
 

@@ -7,16 +7,14 @@ and ``file_url`` transcription. The same URL is a valid ``file_url`` for that AP
 
 from __future__ import annotations
 
-from typing import Any
-
 from starlette.requests import Request
 from starlette.responses import Response
 
-from emulator.runtime.family import ControlRoute
 from emulator.control.requests import emulator_of
 from emulator.core.errors import BadRequest, NotFound, PayloadTooLarge
-from emulator.http.responses import JSONResponse
 from emulator.families.embeddings.bucket_store import BucketStore
+from emulator.http.responses import JSONResponse
+from emulator.runtime.family import ControlRoute
 
 
 def _store(request: Request) -> BucketStore:
@@ -76,8 +74,24 @@ _FILE = {"parameters": [_KEY, {"name": "bucket", "in": "path", "required": True,
 
 
 CONTROL: tuple[ControlRoute, ...] = (
-    ControlRoute('GET', '/_emulator/buckets', list_files, 'listBucketFiles', 'Files uploaded for an API key', {'parameters': [{'name': 'api_key', 'in': 'query', 'required': True, 'schema': {'type': 'string'}}], 'responses': {'200': {'description': 'files'}}}),
-    ControlRoute('PUT', '/_emulator/buckets/{bucket}/{filename:path}', put_file, 'put_file', 'put_file'),
-    ControlRoute('GET', '/_emulator/buckets/{bucket}/{filename:path}', get_file, 'get_file', 'get_file'),
-    ControlRoute('DELETE', '/_emulator/buckets/{bucket}/{filename:path}', delete_file, 'delete_file', 'delete_file'),
+    ControlRoute(
+        "GET", "/_emulator/buckets", list_files, "listBucketFiles",
+        "Files uploaded for an API key",
+        {
+            "parameters": [{"name": "api_key", "in": "query", "required": True, "schema": {"type": "string"}}],
+            "responses": {"200": {"description": "files"}},
+        },
+    ),
+    ControlRoute(
+        "PUT", "/_emulator/buckets/{bucket}/{filename:path}", put_file, "put_file",
+        "put_file",
+    ),
+    ControlRoute(
+        "GET", "/_emulator/buckets/{bucket}/{filename:path}", get_file, "get_file",
+        "get_file",
+    ),
+    ControlRoute(
+        "DELETE", "/_emulator/buckets/{bucket}/{filename:path}", delete_file, "delete_file",
+        "delete_file",
+    ),
 )

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from emulator.fakes import embeddings
 from emulator.core.errors import ErrorItem, ValidationFailed
-from emulator.http.context import RequestContext
+from emulator.fakes import embeddings
 from emulator.http.binding import operation
+from emulator.http.context import RequestContext
 
 MAX_INPUTS = 2048  # OpenAI's per-request limit on the number of inputs
 

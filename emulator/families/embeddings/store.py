@@ -58,6 +58,6 @@ class EmbeddingStore:
             vectors = embed([c["text"] for c in chunks], raw["model"]) if chunks else []
             store.buckets[name] = EmbeddedBucket(
                 raw["model"], dict(raw["files"]),
-                [Chunk(c["filename"], c["index"], c["text"], c["checksum"], v) for c, v in zip(chunks, vectors)],
+                [Chunk(c["filename"], c["index"], c["text"], c["checksum"], v) for c, v in zip(chunks, vectors, strict=True)],  # one vector per chunk
             )
         return store

@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from emulator.core.errors import ErrorItem, NotFound, Unprocessable, ValidationFailed
 from emulator.fakes import tokens
 from emulator.fakes.catalogue import ALIASES, CHAT_MODELS, chat_model
-from emulator.core.errors import ErrorItem, NotFound, Unprocessable, ValidationFailed
 from emulator.families.embeddings.bucket_store import bucket_files
-from emulator.http.binding import operation
 from emulator.families.fine_tuning.store import FineTunedModels, FineTuningJobs
+from emulator.http.binding import operation
 
 if TYPE_CHECKING:
     from emulator.http.context import RequestContext

@@ -82,8 +82,8 @@ def _steps(emulator: Emulator, api_key: str, run: dict[str, Any], mission: dict[
 async def create_run(ctx: RequestContext) -> Any:
     mission = _mission(ctx)
     now = ctx.state.clock.iso()
-    run = {"run_id": ctx.tenant.ids.uuid(), "mission_id": str(ctx.path["mission_id"]), "status": "pending", "started_at": now,
-           "updated_at": now, "input": dict(ctx.json.get("input") or {}), "metadata": dict(ctx.json.get("metadata") or {})}
+    run: dict[str, Any] = {"run_id": ctx.tenant.ids.uuid(), "mission_id": str(ctx.path["mission_id"]), "status": "pending", "started_at": now,
+                            "updated_at": now, "input": dict(ctx.json.get("input") or {}), "metadata": dict(ctx.json.get("metadata") or {})}
     ctx.tenant.store(GenericStore).collections.setdefault(_runs_key(run["mission_id"]), {})[run["run_id"]] = run
     ctx.emulator.services.lifecycles.begin(ctx.api_key, KIND, run["run_id"], _steps(ctx.emulator, ctx.api_key, run, mission), labels=["running", "succeeded"])
     return {"data": copy.deepcopy(run)}

@@ -1,9 +1,9 @@
 """Speech: text-to-speech whose audio transcribes back, speech-to-text scriptable by the audio's
 SHA-256, summaries of bucket files, and the legacy speech-to-text batch and usage reports."""
 
+from emulator.fakes.stt import SynthesizedAudio, TranscriptionLog, TranscriptScripts
 from emulator.families.speech import control, handlers, reports, stt_reports, summarize
 from emulator.families.speech.store import SttReports
-from emulator.fakes.stt import SynthesizedAudio, TranscriptionLog, TranscriptScripts
 from emulator.runtime.family import Family
 
 FAMILY = Family(

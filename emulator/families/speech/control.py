@@ -17,12 +17,12 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from emulator.runtime.family import ControlRoute
 from emulator.control.requests import emulator_of, json_body
-from emulator.fakes.stt import TranscriptionLog, TranscriptScripts
 from emulator.core.errors import BadRequest, NotFound
-from emulator.http.responses import JSONResponse
+from emulator.fakes.stt import TranscriptionLog, TranscriptScripts
 from emulator.families.speech.transcripts import GLOBAL_SCOPE
+from emulator.http.responses import JSONResponse
+from emulator.runtime.family import ControlRoute
 
 _HEX = re.compile(r"[0-9a-fA-F]{64}")
 
@@ -76,7 +76,46 @@ async def delete_transcript(request: Request) -> Response:
 
 
 CONTROL: tuple[ControlRoute, ...] = (
-    ControlRoute('POST', '/_emulator/transcripts', script_transcript, 'scriptTranscript', 'Script the transcript returned for an audio file (by SHA-256)', {'requestBody': {'content': {'application/json': {'schema': {'type': 'object', 'required': ['text'], 'properties': {'sha256': {'type': 'string'}, 'audio_base64': {'type': 'string'}, 'text': {'type': 'string'}, 'api_key': {'type': 'string'}}}}}}, 'responses': {'201': {'description': 'scripted'}}}),
-    ControlRoute('GET', '/_emulator/transcripts', list_transcripts, 'listTranscripts', 'Scripted transcripts and transcriptions made', {'parameters': [{'name': 'api_key', 'in': 'query', 'schema': {'type': 'string'}}], 'responses': {'200': {'description': 'listing'}}}),
-    ControlRoute('DELETE', '/_emulator/transcripts/{sha256}', delete_transcript, 'deleteTranscript', 'Remove a scripted transcript', {'parameters': [{'name': 'sha256', 'in': 'path', 'required': True, 'schema': {'type': 'string'}}, {'name': 'api_key', 'in': 'query', 'schema': {'type': 'string'}}], 'responses': {'204': {'description': 'removed'}, '404': {'description': 'absent'}}}),
+    ControlRoute(
+        "POST", "/_emulator/transcripts", script_transcript, "scriptTranscript",
+        "Script the transcript returned for an audio file (by SHA-256)",
+        {
+            "requestBody": {
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["text"],
+                            "properties": {
+                                "sha256": {"type": "string"},
+                                "audio_base64": {"type": "string"},
+                                "text": {"type": "string"},
+                                "api_key": {"type": "string"},
+                            },
+                        },
+                    },
+                },
+            },
+            "responses": {"201": {"description": "scripted"}},
+        },
+    ),
+    ControlRoute(
+        "GET", "/_emulator/transcripts", list_transcripts, "listTranscripts",
+        "Scripted transcripts and transcriptions made",
+        {
+            "parameters": [{"name": "api_key", "in": "query", "schema": {"type": "string"}}],
+            "responses": {"200": {"description": "listing"}},
+        },
+    ),
+    ControlRoute(
+        "DELETE", "/_emulator/transcripts/{sha256}", delete_transcript, "deleteTranscript",
+        "Remove a scripted transcript",
+        {
+            "parameters": [
+                {"name": "sha256", "in": "path", "required": True, "schema": {"type": "string"}},
+                {"name": "api_key", "in": "query", "schema": {"type": "string"}},
+            ],
+            "responses": {"204": {"description": "removed"}, "404": {"description": "absent"}},
+        },
+    ),
 )

@@ -18,8 +18,8 @@ import orjson
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
-from emulator.fakes import audio, voices
 from emulator.core.errors import BadRequest, ErrorItem, ValidationFailed
+from emulator.fakes import audio, voices
 from emulator.fakes.stt import SynthesizedAudio, TranscriptionLog, TranscriptionRecord, transcribe
 from emulator.families.embeddings.bucket_store import read_bucket_file
 from emulator.families.speech.transcripts import scripts_for
@@ -97,7 +97,8 @@ async def generate_speech(ctx: RequestContext) -> Any:
     if output_type not in ("binary_output", "base64_output"):
         raise _invalid("output_type must be binary_output or base64_output", "/output_type")
     provider, voice_id, listed = _voice(body)
-    params = body.get(provider) if isinstance(body.get(provider), dict) else {}
+    raw_params = body.get(provider)
+    params: dict[str, Any] = raw_params if isinstance(raw_params, dict) else {}
     pointer = f"/{provider}"
     requested = params.get("response_format") or params.get("output_format") or "mp3"
     fmt = FORMATS.get(str(requested).lower())
@@ -107,7 +108,8 @@ async def generate_speech(ctx: RequestContext) -> Any:
     rate = int(_number(params, ("sampling_rate", "sample_rate"), pointer, 8000, 48000) or default_rate)
     speed = _number(params, ("voice_speed", "speed"), pointer, 0.5, 2.0) or 1.0
     female = (listed.gender == "female") if listed else (sum(map(ord, voice_id)) % 2 == 0)
-    language = body.get("language") if isinstance(body.get("language"), str) else "en-us"
+    raw_language = body.get("language")
+    language = raw_language if isinstance(raw_language, str) else "en-us"
 
     def render() -> audio.Speech:
         engine = ctx.emulator.settings.tts_engine

@@ -4,14 +4,12 @@ with a pre-signed link)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from starlette.requests import Request
 from starlette.responses import Response
 
-from emulator.runtime.family import ControlRoute
 from emulator.core.errors import NotFound
 from emulator.families.speech.store import SttReports
+from emulator.runtime.family import ControlRoute
 
 
 async def stt_csv(request: Request) -> Response:
@@ -27,5 +25,13 @@ async def stt_csv(request: Request) -> Response:
 
 
 CONTROL: tuple[ControlRoute, ...] = (
-    ControlRoute('GET', '/_emulator/reports/speech_to_text/{report_id}.csv', stt_csv, 'downloadSttReport', 'CSV of a completed legacy speech-to-text batch report', {'parameters': [{'name': 'report_id', 'in': 'path', 'required': True, 'schema': {'type': 'string'}}], 'responses': {'200': {'description': 'CSV'}, '404': {'description': 'unknown or not complete'}}}, public=True),
+    ControlRoute(
+        "GET", "/_emulator/reports/speech_to_text/{report_id}.csv", stt_csv, "downloadSttReport",
+        "CSV of a completed legacy speech-to-text batch report",
+        {
+            "parameters": [{"name": "report_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "responses": {"200": {"description": "CSV"}, "404": {"description": "unknown or not complete"}},
+        },
+        public=True,
+    ),
 )

@@ -14,10 +14,10 @@ import io
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from emulator.fakes.stt import TranscriptionLog, TranscriptionRecord
 from emulator.core.errors import BadRequest, ErrorItem, NotFound, ValidationFailed
-from emulator.http.binding import operation
+from emulator.fakes.stt import TranscriptionLog, TranscriptionRecord
 from emulator.families.speech.store import SttReports
+from emulator.http.binding import operation
 
 if TYPE_CHECKING:
     from emulator.http.context import RequestContext

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from emulator.core.errors import ErrorItem, NotFound, ValidationFailed
 from emulator.fakes import summarizer as engine
 from emulator.fakes.audio import AudioError
 from emulator.fakes.stt import SynthesizedAudio, TranscriptionLog, TranscriptionRecord, transcribe
-from emulator.core.errors import ErrorItem, NotFound, ValidationFailed
-from emulator.http.binding import operation
 from emulator.families.embeddings.bucket_store import read_bucket_file
 from emulator.families.speech.transcripts import scripts_for
+from emulator.http.binding import operation
 
 if TYPE_CHECKING:
     from emulator.http.context import RequestContext
