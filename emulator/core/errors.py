@@ -13,7 +13,6 @@ from enum import Enum
 from typing import ClassVar
 
 
-
 class ErrorStyle(str, Enum):
     """Envelope shapes declared by the published document's error responses."""
 
@@ -37,6 +36,7 @@ CODES: Mapping[str, CodeInfo] = {
     "10006": CodeInfo("Not authorized", "document"),
     "10007": CodeInfo("Unexpected error", "document"),
     "10009": CodeInfo("Authentication failed", "document"),
+    "10010": CodeInfo("Authorization Failed", "emulator"),
     "10011": CodeInfo("Too many requests", "document"),
     "10015": CodeInfo("Bad Request", "document"),
     "10019": CodeInfo("Internal Server Error", "document"),
@@ -133,7 +133,7 @@ class ApiError(Exception):
         style: ErrorStyle | None = None,
     ) -> None:
         self.instance_code = code or type(self).code
-        self.instance_title = title or (CODES[code].title if code in CODES else type(self).title)
+        self.instance_title = title or (CODES[code].title if code is not None and code in CODES else type(self).title)
         self.instance_status = status or type(self).status
         self.items: list[ErrorItem] = list(items) if items else [ErrorItem(detail or self.instance_title, location="")]
         self.headers: dict[str, str] = dict(headers or {})

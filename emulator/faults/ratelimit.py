@@ -25,6 +25,13 @@ from emulator.core.errors import RateLimited
 DIAL_OPERATION = "DialCall"
 
 
+class DialRateLimited(RateLimited):
+    """Over the outbound dial rate of the key (``POST /calls``), which Telnyx reports with its own
+    code; still a 429 with the retry headers."""
+
+    code, title = "90103", "Dial rate limit exceeded"
+
+
 @dataclass
 class TokenBucket:
     rate: float  # tokens per second
@@ -91,11 +98,11 @@ class RateLimiter:
                     wait,
                     limit=max(1, int(self.dial_cps)),
                     detail=f"Outbound dial rate limit of {self.dial_cps:g} calls per second exceeded.",
-                    code="90103",
+                    error=DialRateLimited,
                 )
 
     @staticmethod
-    def _limited(wait: float, *, limit: int, detail: str, code: str | None = None) -> RateLimited:
+    def _limited(wait: float, *, limit: int, detail: str, error: type[RateLimited] = RateLimited) -> RateLimited:
         seconds = max(1, math.ceil(wait))
         headers = {
             "retry-after": str(seconds),
@@ -103,7 +110,7 @@ class RateLimiter:
             "x-ratelimit-remaining": "0",
             "x-ratelimit-reset": str(seconds),
         }
-        return RateLimited(detail, code=code, headers=headers)
+        return error(detail, headers=headers)
 
     def view(self) -> dict[str, object]:
         return {"enabled": self.enabled, "rps": self.rps, "burst": self.burst, "dial_cps": self.dial_cps}

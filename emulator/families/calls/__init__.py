@@ -1,24 +1,48 @@
 """Simulated calls: state machines on the emulator clock, driven by call-control commands and by
 a scriptable other party, reporting through signed webhooks; and TeXML AI calls.
 
-- ``model``: what a call is (state, running activities, the other party's script).
-- ``events``: payloads and where they go; ``lifecycle``: dial → answer/busy/... → hangup, AMD.
-- ``commands``: the shared command prelude (lookup, command_id, client_state, state checks).
-- ``actions``/``gather``/``media``/``ai``/``queue``/``relay``/``texml``: the handlers, one concern each.
-- ``service``: snapshots of the calls family and re-arming timers after a restore.
-- ``triggers``: events on demand for the control API (``control.py``).
+The modules, in layers (each imports only layers above it in this list):
+
+- ``model``: what a call is (state, running activities, the other party's script);
+  ``errors``: the call-control error codes, one named type each.
+- ``store``: a tenant's calls (``CallStore``) and their snapshot form.
+- ``events``: payloads and where they go, and ``Env`` (what call logic runs with).
+- ``lifecycle``: dial → answer/busy/... → hangup, AMD, the other party's steps;
+  ``commands``: the shared command prelude (lookup, command_id, client_state, state checks).
+- ``gather``/``media``/``relay``/``ai``/``queue``: the activities that run on a call and their
+  commands, one concern each (``ai_conversations``/``ai_params``: what AI sessions record and ask).
+- ``service``: the shared scripts, snapshots of them, and re-arming timers after a restore.
+- ``actions``/``texml``/``triggers``/``control``: dial and the call-wide commands, TeXML AI calls,
+  events on demand, and the control API.
+
+The two places a lower layer has to reach a higher one go through ``events.CallHooks``, which
+this manifest builds once per emulator: what the activities do when a call is answered or ends,
+and the re-arming of a restored store on its first use.
 """
 
-from emulator.families.calls import actions, ai, control, gather, media, queue, relay, texml
+from emulator.families.calls import actions, ai, control, gather, media, queue, relay, service, texml
 from emulator.families.calls.ai_conversations import CallConversations
-from emulator.families.calls.model import CallStore
+from emulator.families.calls.events import CallHooks
 from emulator.families.calls.service import CallsService
+from emulator.families.calls.store import CallStore
+from emulator.runtime.emulator import Emulator
 from emulator.runtime.family import Family
+
+
+def call_hooks(_emulator: Emulator) -> CallHooks:
+    """In the order their events go out (a gather's end before the media's, before the queue's)."""
+    return CallHooks(
+        answered=(media.start_on_answer,),
+        hanging_up=(gather.end_on_hangup, media.end_on_hangup, queue.end_on_hangup),
+        hung_up=(media.after_hangup, ai.after_hangup),
+        restored=(service.rearm,),
+    )
+
 
 FAMILY = Family(
     name="calls",
     handler_modules=(actions, gather, media, ai, queue, relay, texml),
-    services=(CallsService,),
+    services=(call_hooks, CallsService),
     control=control.CONTROL,
     stores=(CallStore, CallConversations),
     paths=(

@@ -7,13 +7,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from emulator.core.errors import ErrorItem, Unprocessable, ValidationFailed
-from emulator.http.context import RequestContext
-from emulator.families.calls import lifecycle
+from emulator.core.errors import ErrorItem, ValidationFailed
+from emulator.families.calls import gather, lifecycle, queue, service
 from emulator.families.calls.commands import check_client_state, env_of, find_call, perform, require_fields
+from emulator.families.calls.errors import CallEnded, CallNotAnswered, CannotExecute, InvalidCallControlId, InvalidSendDigits
 from emulator.families.calls.events import Env, emit
 from emulator.families.calls.model import Call
 from emulator.http.binding import operation
+from emulator.http.context import RequestContext
 
 DTMF_OUT = re.compile(r"^[0-9A-DwW*#]+$")
 
@@ -59,7 +60,7 @@ def dial(env: Env, body: dict[str, Any], *, on_answer: Any = None, session_id: s
         from_=str(body["from"]),
         to=to,
         connection_id=str(body["connection_id"]),
-        remote=lifecycle.claim_script(env, to),
+        remote=service.claim_script(env, to),
         session_id=session_id,
         client_state=body.get("client_state"),
         webhook_url=body.get("webhook_url") or None,
@@ -149,20 +150,12 @@ async def send_dtmf(ctx: RequestContext) -> dict[str, Any]:
     def act(env: Env, call: Call, body: dict[str, Any]) -> None:
         digits = body.get("digits")
         if not isinstance(digits, str) or not DTMF_OUT.match(digits):
-            raise ValidationFailed(
-                items=[
-                    ErrorItem(
-                        "digits must be made of 0-9, A-D, *, # and w/W pauses.", pointer="/digits", code="90014"
-                    )
-                ]
-            )
+            raise InvalidSendDigits(items=[ErrorItem("digits must be made of 0-9, A-D, *, # and w/W pauses.", pointer="/digits")])
         call.extra.setdefault("sent_dtmf", []).append(digits)  # no webhook on the sending leg
         partner = env.store.calls.get(call.bridged_with or "")
         if partner is not None and partner.state == "answered":
             # a bridged leg hears the tones: its own call.dtmf.received (and gather) see them
-            from emulator.families.calls.gather import press  # noqa: PLC0415
-
-            press(env, partner, digits.replace("w", "").replace("W", ""))
+            gather.press(env, partner, digits.replace("w", "").replace("W", ""))
 
     return perform(ctx, act)
 
@@ -224,8 +217,6 @@ def bridge_to_origin(env: Env, leg: Call) -> None:
 
 def bridge(env: Env, a: Call, b: Call) -> None:
     """Join two legs; a leg waiting in a queue leaves it first (``call.dequeued``, bridged)."""
-    from emulator.families.calls import queue  # noqa: PLC0415
-
     queue.leave(env, a, "bridged")
     queue.leave(env, b, "bridged")
     a.bridged_with, b.bridged_with = b.call_control_id, a.call_control_id
@@ -239,17 +230,15 @@ async def bridge_call(ctx: RequestContext) -> dict[str, Any]:
         require_fields(body, "call_control_id")
         other = env.store.calls.get(str(body["call_control_id"]))
         if other is None:
-            raise ValidationFailed(
-                items=[ErrorItem("The call_control_id provided was not valid.", pointer="/call_control_id", code="90015")]
-            )
+            raise InvalidCallControlId(items=[ErrorItem("The call_control_id provided was not valid.", pointer="/call_control_id")])
         if other is call:
-            raise Unprocessable("A call can't be bridged to itself.", code="90033")
+            raise CannotExecute("A call can't be bridged to itself.")
         if not other.is_alive:
-            raise Unprocessable("The call to bridge with is no longer active.", code="90018")
+            raise CallEnded("The call to bridge with is no longer active.")
         if other.direction == "incoming" and other.state == "parked":
             lifecycle.callee_answers(env, other)
         elif other.state != "answered":
-            raise Unprocessable("The call to bridge with has not been answered yet.", code="90034")
+            raise CallNotAnswered("The call to bridge with has not been answered yet.")
         if body.get("park_after_unbridge"):
             call.extra["park_after_unbridge"] = body["park_after_unbridge"]
         bridge(env, call, other)
@@ -283,7 +272,7 @@ async def refer_call(ctx: RequestContext) -> dict[str, Any]:
 async def siprec_start(ctx: RequestContext) -> dict[str, Any]:
     def act(env: Env, call: Call, body: dict[str, Any]) -> None:
         if call.siprec is not None:
-            raise Unprocessable("A SIPREC session is already running on this call.", code="90033")
+            raise CannotExecute("A SIPREC session is already running on this call.")
         connector = body.get("connector_name")
         if call.remote.take_failure("siprec_fail"):
             emit(env, call, "siprec.failed", {"failure_cause": "NORMAL_TEMPORARY_FAILURE"})
@@ -298,7 +287,7 @@ async def siprec_start(ctx: RequestContext) -> dict[str, Any]:
 async def siprec_stop(ctx: RequestContext) -> dict[str, Any]:
     def act(env: Env, call: Call, body: dict[str, Any]) -> None:
         if call.siprec is None:
-            raise Unprocessable("There is no SIPREC session running on this call.", code="90033")
+            raise CannotExecute("There is no SIPREC session running on this call.")
         call.siprec = None
         emit(env, call, "siprec.stopped", {"hangup_cause": "normal_clearing"})
 
@@ -320,7 +309,7 @@ async def suppression_start(ctx: RequestContext) -> dict[str, Any]:
 async def suppression_stop(ctx: RequestContext) -> dict[str, Any]:
     def act(env: Env, call: Call, body: dict[str, Any]) -> None:
         if call.suppression is None:
-            raise Unprocessable("Noise suppression is not running on this call.", code="90033")
+            raise CannotExecute("Noise suppression is not running on this call.")
         call.suppression = None
 
     return perform(ctx, act)
@@ -335,7 +324,7 @@ async def switch_supervisor_role(ctx: RequestContext) -> dict[str, Any]:
                 items=[ErrorItem("role must be one of barge, whisper, monitor.", pointer="/role", code="10032")]
             )
         if call.bridged_with is None:
-            raise Unprocessable("The call is not bridged, so it has no supervisor role to switch.", code="90033")
+            raise CannotExecute("The call is not bridged, so it has no supervisor role to switch.")
         call.supervisor_role = role
 
     return perform(ctx, act)

@@ -10,15 +10,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from emulator.core.errors import ErrorItem, Unprocessable, ValidationFailed
-from emulator.http.context import RequestContext
-from emulator.families.calls import ai_params, lifecycle
-from emulator.families.calls.commands import perform, require_fields
+from emulator.core.errors import ErrorItem, ValidationFailed
+from emulator.fakes.replies import answer
+from emulator.families.calls import ai_params, lifecycle, relay
 from emulator.families.calls.ai_conversations import end_conversation, find_conversation, record_conversation
+from emulator.families.calls.commands import perform, require_fields
+from emulator.families.calls.errors import AiSessionInProgress, CannotExecute
 from emulator.families.calls.events import Env, emit
 from emulator.families.calls.media import transcribe
-from emulator.families.calls.model import AI_TURN_SECONDS, AiSession, Call, speech_seconds
+from emulator.families.calls.model import AI_TURN_SECONDS, AiSession, Call, Step, speech_seconds
 from emulator.http.binding import operation
+from emulator.http.context import RequestContext
 
 LLM_MODEL = "meta-llama/Meta-Llama-3.1-70B-Instruct"
 STT_MODEL = "distil-whisper/distil-large-v2"
@@ -27,17 +29,14 @@ TTS_MODEL = "KokoroTTS"
 
 
 def _reply(env: Env, text: str) -> str:
-    try:
-        from emulator.fakes.replies import answer  # noqa: PLC0415
-    except ImportError:  # the reply engine is optional for calls
-        return "Thanks, I got that."
     return answer(text, env.ids.random)
 
 
 def _start_session(env: Env, call: Call, kind: str, body: dict[str, Any]) -> AiSession:
     if call.ai is not None:
-        raise Unprocessable("AI Assistant cannot be started more than once.", code="90061")
-    assistant = body.get("assistant") if isinstance(body.get("assistant"), dict) else {}
+        raise AiSessionInProgress("AI Assistant cannot be started more than once.")
+    given = body.get("assistant")
+    assistant: dict[str, Any] = given if isinstance(given, dict) else {}
     session = AiSession(
         kind=kind,
         conversation_id=env.ids.uuid(),
@@ -85,12 +84,14 @@ def listen(env: Env, call: Call, session: AiSession, delay: float) -> None:
         else:  # nothing coming yet: a control-API "say" is heard at once
             session.waiting = True
         if session.kind == "ai_gather":
-            lifecycle.later(env, call, session.user_response_timeout, lambda: _no_response(env, call, session, gen))
+            lifecycle.later(env, call, session.user_response_timeout, lambda: no_response(env, call, session, gen))
 
     lifecycle.later(env, call, delay, turn)
 
 
-def _no_response(env: Env, call: Call, session: AiSession, gen: int) -> None:
+def no_response(env: Env, call: Call, session: AiSession, gen: int) -> None:
+    """The user-response timeout of an AI gather: it ends with what it has (when still waiting
+    on turn ``gen``). Also re-armed after a restore (``service.rearm``)."""
     if call.ai is session and session.generation == gen and session.waiting:
         finish_gather(env, call, session, ai_params.extract(session.parameters, ""))
 
@@ -186,17 +187,14 @@ def say(env: Env, call: Call, text: str) -> str:
     if session is not None and session.waiting:
         hear(env, call, session, text)
         return "heard"
-    from emulator.families.calls.model import Step  # noqa: PLC0415
-
     call.remote.steps.insert(0, Step(action="say", text=text))
     return "queued"
 
 
 def after_hangup(env: Env, call: Call) -> None:
+    """After ``call.hangup``, the AI session on the call ends with ``call_hangup``."""
     if call.ai is not None and call.ai.kind == "relay":  # a Conversation Relay holds the AI slot
-        from emulator.families.calls.relay import close as close_relay  # noqa: PLC0415
-
-        close_relay(env, call, call.ai, reason="call_hangup")
+        relay.close(env, call, call.ai, reason="call_hangup")
     elif call.ai is not None:
         close(env, call, call.ai, reason="call_hangup")
 
@@ -230,7 +228,7 @@ async def ai_assistant_start(ctx: RequestContext) -> dict[str, Any]:
 async def ai_assistant_stop(ctx: RequestContext) -> dict[str, Any]:
     def act(env: Env, call: Call, body: dict[str, Any]) -> None:
         if call.ai is None or call.ai.kind != "assistant":
-            raise Unprocessable("There is no AI assistant running on this call.", code="90033")
+            raise CannotExecute("There is no AI assistant running on this call.")
         close(env, call, call.ai, reason="assistant_stopped")
         lifecycle.run_remote(env, call)
 
@@ -244,7 +242,7 @@ async def ai_assistant_join(ctx: RequestContext) -> dict[str, Any]:
         conversation_id = str(body["conversation_id"])
         owner = find_conversation(env, conversation_id)
         if owner is None:
-            raise Unprocessable("No running AI assistant conversation has this conversation_id.", code="90033")
+            raise CannotExecute("No running AI assistant conversation has this conversation_id.")
         participant = body["participant"] if isinstance(body["participant"], dict) else {}
         owner.setdefault("participants", []).append({"call_control_id": call.call_control_id, **participant})
         return {"conversation_id": conversation_id, "result": "ok"}
@@ -257,7 +255,7 @@ async def ai_assistant_add_messages(ctx: RequestContext) -> dict[str, Any]:
     def act(env: Env, call: Call, body: dict[str, Any]) -> None:
         session = call.ai
         if session is None or session.kind != "assistant":
-            raise Unprocessable("There is no AI assistant running on this call.", code="90033")
+            raise CannotExecute("There is no AI assistant running on this call.")
         messages = body.get("messages") or []
         if not isinstance(messages, list):
             raise ValidationFailed(items=[ErrorItem("messages must be an array.", pointer="/messages", code="10026")])

@@ -9,6 +9,7 @@ with ``ai_assistant_join`` are kept here, per tenant.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -72,10 +73,8 @@ def record_conversation(env: Env, session: AiSession, call: Call) -> dict[str, A
 def end_conversation(env: Env, session: AiSession, call: Call) -> None:
     entry = record_conversation(env, session, call)
     entry["status"] = "ended"
-    try:
+    with contextlib.suppress(NotFound):  # deleted through the API meanwhile: nothing to end
         conversation_store(env.emulator, env.tenant.api_key).end(session.conversation_id)
-    except NotFound:
-        pass
 
 
 def find_conversation(env: Env, conversation_id: str) -> dict[str, Any] | None:

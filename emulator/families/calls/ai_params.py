@@ -5,6 +5,10 @@ Extraction is rule-based (no model): explicit phrases ("my name is Ada", "my cit
 "email: a@b.c"), then numbers for integer/number fields (an ``age`` prefers "I am 42" /
 "42 years old"), yes/no for booleans, and any enum value mentioned. Good enough to script
 "my name is Ada and I am 42" → ``{"name": "Ada", "age": 42}`` deterministically.
+
+Invented answers come from the shared :class:`~emulator.openapi.generator.ValueGenerator`; this
+module adds only its per-key hints (a first name for a name, a city for a place, an adult age,
+an address that reads back cleanly), which a caller hears spoken by :func:`utterance_for`.
 """
 
 from __future__ import annotations
@@ -13,7 +17,11 @@ import random
 import re
 from typing import Any
 
-import jsonschema
+import jsonschema_rs
+
+from emulator.openapi.compose import no_fetch, type_of
+from emulator.openapi.generator import MISSING, ValueGenerator
+from emulator.openapi.loader import SpecDocument
 
 NAMES = ("Ada", "Grace", "Alan", "Linus", "Margaret", "Dennis", "Barbara", "Ken")
 CITIES = ("Paris", "Chicago", "Dublin", "Austin", "Lisbon", "Toronto")
@@ -110,44 +118,46 @@ def extract(schema: dict[str, Any], text: str) -> dict[str, Any]:
     return out
 
 
-def fake_value(key: str, prop: dict[str, Any], rng: random.Random) -> Any:
-    """A plausible value for one field, from the seeded generator."""
-    if "enum" in prop and prop["enum"]:
-        return prop["enum"][0]
-    if "const" in prop:
-        return prop["const"]
-    kind = _type(prop)
+def _hint(key: str, schema: dict[str, Any], rng: random.Random) -> Any:
+    """What a person on the phone would plausibly say for a field called ``key``."""
     low = key.lower()
-    if kind == "integer":
-        lo = int(prop.get("minimum", 18 if "age" in low else 1))
-        hi = int(prop.get("maximum", 80 if "age" in low else 100))
-        return rng.randint(lo, max(lo, hi))
-    if kind == "number":
-        lo = float(prop.get("minimum", 0))
-        hi = float(prop.get("maximum", 100))
-        return round(rng.uniform(lo, max(lo, hi)), 2)
-    if kind == "boolean":
-        return True
-    if kind == "array":
-        return [fake_value(key, prop.get("items") or {}, rng)]
-    if kind == "object":
-        return fake_result(prop, rng)
-    fmt = prop.get("format")
-    if fmt == "email" or "mail" in low:
+    kind = type_of(schema)
+    if kind == "integer" and "age" in low:
+        return rng.randint(18, 80)
+    if kind not in ("string", None):
+        return MISSING
+    if schema.get("format") == "email" or "mail" in low:
         return f"{rng.choice(NAMES).lower()}@example.com"
-    if fmt == "date":
-        return f"2025-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}"
     if "name" in low:
         return rng.choice(NAMES)
     if any(w in low for w in ("city", "location", "address", "place")):
         return rng.choice(CITIES)
-    if "phone" in low or "number" in low:
-        return "+1312555" + "".join(str(rng.randint(0, 9)) for _ in range(4))
-    return f"{_words(key)} {rng.randint(1, 99)}"
+    return MISSING
+
+
+def _generator(root: dict[str, Any]) -> ValueGenerator:
+    return ValueGenerator(SpecDocument(raw=root, source="gather parameters"), name_hint=_hint)
+
+
+def _coerced(schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` with its fields' types made ones a validator knows (see :func:`is_valid`)."""
+    props = {k: ({**v, "type": _type(v)} if "type" in v else v) for k, v in properties(schema).items()}
+    return {**schema, "type": "object", "properties": props}
+
+
+def fake_value(key: str, prop: dict[str, Any], rng: random.Random) -> Any:
+    """A plausible value for one field, from the seeded generator."""
+    prop = {**prop, "type": _type(prop)} if "type" in prop else prop
+    return _generator(prop).from_rng(prop, rng, name=key)
 
 
 def fake_result(schema: dict[str, Any], rng: random.Random) -> dict[str, Any]:
-    return {key: fake_value(key, prop, rng) for key, prop in properties(schema).items()}
+    """A seeded answer to every field of ``schema`` (what an unscripted party says)."""
+    if not isinstance(schema, dict):
+        return {}
+    root = _coerced(schema)
+    value = _generator(root).from_rng(root, rng)
+    return value if isinstance(value, dict) else {}
 
 
 def utterance_for(result: dict[str, Any]) -> str:
@@ -174,12 +184,10 @@ def is_valid(schema: dict[str, Any], result: dict[str, Any]) -> bool:
         "required": required,
     }
     try:
-        jsonschema.validate(result, cleaned)
-    except jsonschema.ValidationError:
-        return False
-    except jsonschema.SchemaError:
+        validator = jsonschema_rs.Draft202012Validator(cleaned, retriever=no_fetch)
+    except ValueError:  # jsonschema_rs.ValidationError: not a schema we can check, required only
         return all(r in result for r in required)
-    return True
+    return bool(validator.is_valid(result))
 
 
 def missing_fields(schema: dict[str, Any], result: dict[str, Any]) -> list[str]:

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
 
-from emulator.core.errors import ErrorItem, NotFound, Unprocessable, ValidationFailed
+from emulator.core.errors import ErrorItem, ValidationFailed
+from emulator.families.calls.errors import CallEnded, CallNotAnswered, CallNotFound, CannotExecute
 from emulator.families.calls.events import Env
 from emulator.families.calls.model import COMMAND_ID_WINDOW, Call, is_base64
 
@@ -29,9 +30,8 @@ def env_of(ctx: RequestContext) -> Env:
 def find_call(env: Env, call_control_id: str) -> Call:
     call = env.store.calls.get(call_control_id)
     if call is None:
-        raise NotFound(
+        raise CallNotFound(
             "Call not found: no call with this call_control_id exists for this API key.",
-            code="90015",
             items=[ErrorItem("The call_control_id provided was not valid.", parameter="call_control_id", location="path")],
         )
     return call
@@ -60,13 +60,13 @@ def check_state(call: Call, require: Require) -> None:
     if require == "any":
         return
     if not call.is_alive:
-        raise Unprocessable("This call is no longer active and can't receive commands.", code="90018")
+        raise CallEnded("This call is no longer active and can't receive commands.")
     if require == "answered" and call.state != "answered":
-        raise Unprocessable("This call can't receive this command because it has not been answered yet.", code="90034")
+        raise CallNotAnswered("This call can't receive this command because it has not been answered yet.")
     if require == "unanswered_incoming" and (call.direction != "incoming" or call.state != "parked"):
         if call.state == "answered":
-            raise Unprocessable("The call has already been answered.", code="90033")
-        raise Unprocessable("Only an incoming call that has not been answered can receive this command.", code="90033")
+            raise CannotExecute("The call has already been answered.")
+        raise CannotExecute("Only an incoming call that has not been answered can receive this command.")
 
 
 def perform(ctx: RequestContext, action: Action, *, require: Require = "answered") -> dict[str, Any]:

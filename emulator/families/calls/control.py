@@ -23,19 +23,21 @@ from typing import TYPE_CHECKING, Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from emulator.runtime.family import ControlRoute
 from emulator.control.requests import emulator_of, json_body
-from emulator.core.errors import BadRequest, ErrorItem, NotFound, Unprocessable, ValidationFailed
-from emulator.http.responses import JSONResponse
-from emulator.families.calls import ai, gather, lifecycle
+from emulator.core.errors import BadRequest, ErrorItem, NotFound, ValidationFailed
+from emulator.families.calls import ai, gather, lifecycle, service
 from emulator.families.calls.commands import check_client_state
+from emulator.families.calls.errors import CallEnded, CallNotAnswered, CannotExecute
 from emulator.families.calls.events import Env
-from emulator.families.calls.model import Call, CallStore, Remote, Step
+from emulator.families.calls.model import Call, Remote, Step
+from emulator.families.calls.store import CallStore
 from emulator.families.calls.triggers import TRIGGERS, trigger
+from emulator.http.responses import JSONResponse
+from emulator.runtime.family import ControlRoute
 
 if TYPE_CHECKING:
-    from emulator.runtime.emulator import Emulator
     from emulator.core.state import TenantState
+    from emulator.runtime.emulator import Emulator
 
 OUTCOME_ACTIONS = (*lifecycle.OUTCOMES, "manual")
 STEP_ACTIONS = (*OUTCOME_ACTIONS, "amd", "dtmf", "say", "silence", "hangup", "refer_fail", "siprec_fail")
@@ -127,13 +129,13 @@ def locate(emulator: Emulator, call_id: str) -> tuple[Env, Call]:
 
 def _live(call: Call) -> None:
     if not call.is_alive:
-        raise Unprocessable("This call is no longer active.", code="90018")
+        raise CallEnded("This call is no longer active.")
 
 
 async def list_calls(request: Request) -> Response:
     emulator = emulator_of(request)
     wanted = request.query_params.get("api_key")
-    rows = []
+    rows: list[dict[str, Any]] = []
     for key, tenant in emulator.state.tenants.items():
         store = tenant.stores().get(CallStore)
         if store is None or (wanted and key != wanted):
@@ -179,14 +181,14 @@ async def inbound(request: Request) -> Response:
 async def scripts(request: Request) -> Response:
     emulator = emulator_of(request)
     if request.method == "GET":
-        out: dict[str, Any] = {"shared": {to: [r.to_json() for r in rs] for to, rs in lifecycle.shared_scripts(emulator).items()}}
+        out: dict[str, Any] = {"shared": {to: [r.to_json() for r in rs] for to, rs in service.shared_scripts(emulator).items()}}
         for key, tenant in emulator.state.tenants.items():
             store = tenant.stores().get(CallStore)
             if store is not None and store.scripts:
                 out[key] = {to: [r.to_json() for r in rs] for to, rs in store.scripts.items()}
         return JSONResponse({"data": out})
     if request.method == "DELETE":
-        lifecycle.shared_scripts(emulator).clear()
+        service.shared_scripts(emulator).clear()
         for tenant in emulator.state.tenants.values():
             store = tenant.stores().get(CallStore)
             if store is not None:
@@ -201,11 +203,11 @@ async def scripts(request: Request) -> Response:
         remote.auto = bool(body["auto"])
     api_key = body.get("api_key") or request.query_params.get("api_key")
     if api_key:
-        tenant = resolve_tenant(emulator, api_key)
-        assert tenant is not None
-        tenant.store(CallStore).scripts.setdefault(to, []).append(remote)
+        owner = resolve_tenant(emulator, api_key)
+        assert owner is not None
+        owner.store(CallStore).scripts.setdefault(to, []).append(remote)
     else:
-        lifecycle.shared_scripts(emulator).setdefault(to, []).append(remote)
+        service.shared_scripts(emulator).setdefault(to, []).append(remote)
     return JSONResponse({"data": {"to": to, "api_key": api_key, **remote.to_json()}}, status_code=201)
 
 
@@ -219,7 +221,7 @@ async def act(request: Request) -> Response:
     if verb == "answer":
         _live(call)
         if call.direction != "outgoing" or call.state != "ringing":
-            raise Unprocessable("Only a ringing outbound call can be answered by the other party.", code="90033")
+            raise CannotExecute("Only a ringing outbound call can be answered by the other party.")
         if body.get("amd_result"):
             call.remote.amd_result = str(body["amd_result"])
         if body.get("voicemail"):
@@ -228,7 +230,7 @@ async def act(request: Request) -> Response:
     elif verb == "reject":
         _live(call)
         if call.state != "ringing":
-            raise Unprocessable("Only a ringing outbound call can be rejected by the other party.", code="90033")
+            raise CannotExecute("Only a ringing outbound call can be rejected by the other party.")
         cause = body.get("cause", "reject")
         if cause not in lifecycle.UNANSWERED:
             raise ValidationFailed(items=[ErrorItem(f"cause must be one of {', '.join(lifecycle.UNANSWERED)}.", pointer="/cause")])
@@ -242,7 +244,7 @@ async def act(request: Request) -> Response:
         if not isinstance(digits, str) or not digits or any(c not in gather.DTMF_SYMBOLS for c in digits):
             raise ValidationFailed(items=[ErrorItem("digits must be made of 0-9, *, #, A-D.", pointer="/digits")])
         if call.state != "answered":
-            raise Unprocessable("Digits can only be pressed on an answered call.", code="90034")
+            raise CallNotAnswered("Digits can only be pressed on an answered call.")
         gather.press(env, call, digits)
     elif verb == "say":
         _live(call)
@@ -287,12 +289,72 @@ _OBJ = {"content": {"application/json": {"schema": {"type": "object"}}}}
 
 
 CONTROL: tuple[ControlRoute, ...] = (
-    ControlRoute('GET', '/_emulator/calls', list_calls, 'listCalls', 'Simulated calls (filter with ?api_key=)', {'responses': {'200': {'description': 'calls'}}}),
-    ControlRoute('POST', '/_emulator/calls/inbound', inbound, 'startInboundCall', 'Start an inbound call (from, to, connection_id, api_key, steps)', {'requestBody': {'content': {'application/json': {'schema': {'type': 'object'}}}}, 'responses': {'201': {'description': 'call'}}}),
-    ControlRoute('GET', '/_emulator/calls/scripts', scripts, 'listCallScripts', 'Scripts waiting for a dial', {'responses': {'200': {'description': 'scripts'}}}),
-    ControlRoute('POST', '/_emulator/calls/scripts', scripts, 'queueCallScript', "Queue the other party's steps for the next call to `to`", {'requestBody': {'content': {'application/json': {'schema': {'type': 'object'}}}}, 'responses': {'201': {'description': 'queued'}}}),
-    ControlRoute('DELETE', '/_emulator/calls/scripts', scripts, 'clearCallScripts', 'Drop all queued scripts', {'responses': {'200': {'description': 'cleared'}}}),
-    ControlRoute('GET', '/_emulator/calls/{call_id}', get_call, 'getCall', 'One simulated call', {'parameters': [{'name': 'call_id', 'in': 'path', 'required': True, 'schema': {'type': 'string'}}], 'responses': {'200': {'description': 'call'}}}),
-    ControlRoute('POST', '/_emulator/calls/{call_id}/events/{event_type}', trigger_event, 'triggerCallEvent', 'Send one event for the call now (body overrides payload fields)', {'parameters': [{'name': 'call_id', 'in': 'path', 'required': True, 'schema': {'type': 'string'}}, {'name': 'event_type', 'in': 'path', 'required': True, 'schema': {'type': 'string'}}], 'requestBody': {'content': {'application/json': {'schema': {'type': 'object'}}}}, 'responses': {'202': {'description': 'emitted'}}}),
-    ControlRoute('POST', '/_emulator/calls/{call_id}/{verb}', act, 'actAsOtherParty', 'The other party: answer, reject, hangup, dtmf, say, amd, script', {'parameters': [{'name': 'call_id', 'in': 'path', 'required': True, 'schema': {'type': 'string'}}, {'name': 'verb', 'in': 'path', 'required': True, 'schema': {'enum': ['answer', 'reject', 'hangup', 'dtmf', 'say', 'amd', 'script']}}], 'requestBody': {'content': {'application/json': {'schema': {'type': 'object'}}}}, 'responses': {'200': {'description': 'done'}}}),
+    ControlRoute(
+        "GET", "/_emulator/calls", list_calls, "listCalls",
+        "Simulated calls (filter with ?api_key=)",
+        {"responses": {"200": {"description": "calls"}}},
+    ),
+    ControlRoute(
+        "POST", "/_emulator/calls/inbound", inbound, "startInboundCall",
+        "Start an inbound call (from, to, connection_id, api_key, steps)",
+        {
+            "requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}},
+            "responses": {"201": {"description": "call"}},
+        },
+    ),
+    ControlRoute(
+        "GET", "/_emulator/calls/scripts", scripts, "listCallScripts",
+        "Scripts waiting for a dial",
+        {"responses": {"200": {"description": "scripts"}}},
+    ),
+    ControlRoute(
+        "POST", "/_emulator/calls/scripts", scripts, "queueCallScript",
+        "Queue the other party's steps for the next call to `to`",
+        {
+            "requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}},
+            "responses": {"201": {"description": "queued"}},
+        },
+    ),
+    ControlRoute(
+        "DELETE", "/_emulator/calls/scripts", scripts, "clearCallScripts",
+        "Drop all queued scripts",
+        {"responses": {"200": {"description": "cleared"}}},
+    ),
+    ControlRoute(
+        "GET", "/_emulator/calls/{call_id}", get_call, "getCall",
+        "One simulated call",
+        {
+            "parameters": [{"name": "call_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "responses": {"200": {"description": "call"}},
+        },
+    ),
+    ControlRoute(
+        "POST", "/_emulator/calls/{call_id}/events/{event_type}", trigger_event, "triggerCallEvent",
+        "Send one event for the call now (body overrides payload fields)",
+        {
+            "parameters": [
+                {"name": "call_id", "in": "path", "required": True, "schema": {"type": "string"}},
+                {"name": "event_type", "in": "path", "required": True, "schema": {"type": "string"}},
+            ],
+            "requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}},
+            "responses": {"202": {"description": "emitted"}},
+        },
+    ),
+    ControlRoute(
+        "POST", "/_emulator/calls/{call_id}/{verb}", act, "actAsOtherParty",
+        "The other party: answer, reject, hangup, dtmf, say, amd, script",
+        {
+            "parameters": [
+                {"name": "call_id", "in": "path", "required": True, "schema": {"type": "string"}},
+                {
+                    "name": "verb",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"enum": ["answer", "reject", "hangup", "dtmf", "say", "amd", "script"]},
+                },
+            ],
+            "requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}},
+            "responses": {"200": {"description": "done"}},
+        },
+    ),
 )

@@ -7,17 +7,20 @@ it with ``ordering_key=call_control_id`` so one call's events reach the receiver
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from emulator.families.calls.model import Call, CallStore
+from emulator.crud.service import GenericStore
+from emulator.families.calls.model import Call
+from emulator.families.calls.store import CallStore
 
 if TYPE_CHECKING:
-    from emulator.runtime.emulator import Emulator
     from emulator.core.clock import Clock, Scheduler
     from emulator.core.ids import IdFactory
     from emulator.core.state import TenantState
+    from emulator.runtime.emulator import Emulator
 
 
 # Events whose published payload carries the parties (``from``/``to``); others carry only ids.
@@ -52,6 +55,27 @@ one ``advance`` of the clock plays out a whole chain (prompt → digits → gath
 event timestamps show when things happened, not when the clock jump was processed."""
 
 
+CallHook = Callable[["Env", Call], None]
+
+
+@dataclass(frozen=True)
+class CallHooks:
+    """What the layers above this one do at the turns of a call's life, each tuple in the order
+    their events go out. The activity modules (gather, media, queue, AI) and the snapshot
+    re-arming build on this layer, so it cannot import them: the family's manifest builds one
+    ``CallHooks`` per emulator (a family service: ``emulator.services.family(CallHooks)``)."""
+
+    answered: tuple[CallHook, ...] = ()
+    """After ``call.answered``: what the dial asked to start on answer (recording, streaming)."""
+    hanging_up: tuple[CallHook, ...] = ()
+    """Before ``call.hangup``: running activities end, each reporting ``call_hangup``."""
+    hung_up: tuple[CallHook, ...] = ()
+    """After ``call.hangup``: what a finished call produces (recording saved, conversation ended)."""
+    restored: tuple[Callable[[Env, CallStore], None], ...] = ()
+    """On a store restored from a snapshot (``rearm_pending``), before its first use: the
+    re-arming of its timers (``service.rearm``)."""
+
+
 @dataclass
 class Env:
     """What call logic needs outside a request: the runtime and the call's tenant. Timers
@@ -63,11 +87,14 @@ class Env:
     @property
     def store(self) -> CallStore:
         store = self.tenant.store(CallStore)
-        if store.rearm_pending:  # restored from a snapshot: timers first (see calls/persist.py)
-            from emulator.families.calls.service import rearm  # noqa: PLC0415
-
-            rearm(self, store)
+        if store.rearm_pending:  # restored from a snapshot: timers first
+            for rearm in self.hooks.restored:
+                rearm(self, store)
         return store
+
+    @property
+    def hooks(self) -> CallHooks:
+        return self.emulator.services.family(CallHooks)
 
     @property
     def clock(self) -> Clock:
@@ -110,10 +137,6 @@ def connection_record(env: Env, collection: str, record_id: str) -> dict[str, An
     """A record the generic CRUD service holds (``collection`` like ``call_control_applications``)
     — the one place call logic reads connection/application records."""
     if not record_id:
-        return None
-    try:
-        from emulator.crud.service import GenericStore  # noqa: PLC0415
-    except ImportError:
         return None
     store = env.tenant.stores().get(GenericStore)
     if store is None:

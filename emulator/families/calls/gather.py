@@ -13,12 +13,12 @@ from __future__ import annotations
 from typing import Any
 
 from emulator.core.errors import ErrorItem, ValidationFailed
-from emulator.http.context import RequestContext
 from emulator.families.calls import lifecycle
 from emulator.families.calls.commands import perform, require_fields
 from emulator.families.calls.events import Env, emit
 from emulator.families.calls.model import MEDIA_SECONDS, Call, Gather, speech_seconds
 from emulator.http.binding import operation
+from emulator.http.context import RequestContext
 
 DTMF_SYMBOLS = "0123456789*#ABCD"
 
@@ -223,6 +223,7 @@ def finish(env: Env, call: Call, status: str, *, retry: bool = True) -> None:
 
 
 def end_on_hangup(env: Env, call: Call) -> None:
+    """A hangup ends the gather (``call_hangup``) before ``call.hangup`` (``events.CallHooks``)."""
     if call.gather is not None:
         finish(env, call, "call_hangup", retry=False)
 

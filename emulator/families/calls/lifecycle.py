@@ -3,6 +3,11 @@ rejected), the other party's scripted steps, answering-machine detection, and ha
 
 Nothing here sleeps: every delay is a scheduler timer tagged ``tenant:<key>`` (so a tenant reset
 cancels it) that re-checks the call is still alive when it fires.
+
+The activities that run on a call (gather, media, queue, AI) build on this module — its timers,
+the other party's input — so it never imports them: what they do when the call is answered or
+ends comes from the emulator's :class:`~emulator.families.calls.events.CallHooks` (``env.hooks``),
+which the family's manifest builds.
 """
 
 from __future__ import annotations
@@ -10,13 +15,10 @@ from __future__ import annotations
 import base64
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from emulator.families.calls.events import Env, emit
 from emulator.families.calls.model import Call, Remote, Step
-
-if TYPE_CHECKING:
-    from emulator.runtime.emulator import Emulator
 
 log = logging.getLogger("emulator.calls")
 
@@ -32,7 +34,6 @@ UNANSWERED: dict[str, tuple[str, str]] = {
 }
 OUTCOMES = ("answer", "voicemail", *UNANSWERED)
 INPUT_ACTIONS = ("dtmf", "say", "silence")
-
 
 def later(env: Env, call: Call, delay: float, fn: Callable[[], Any], *, while_alive: bool = True) -> None:
     """Run ``fn`` after ``delay`` emulator seconds, unless the tenant was reset or (by default)
@@ -103,7 +104,7 @@ def initiated(env: Env, call: Call) -> None:
 
 def ring(env: Env, call: Call) -> None:
     """An outbound leg rings: the other party's outcome plays out on the clock. Delays count
-    from the dial, so re-arming a restored ringing call (``persist.rearm``) keeps its schedule."""
+    from the dial, so re-arming a restored ringing call (``service.rearm``) keeps its schedule."""
     remote = call.remote
     delay = remote.answer_after if remote.answer_after is not None else env.emulator.settings.answer_delay
     delay -= env.now() - call.created_at
@@ -136,14 +137,8 @@ def callee_answers(env: Env, call: Call) -> None:
     hook = call.extra.get("on_answer")
     if callable(hook):
         hook(env, call)
-    if call.record_on_answer:
-        from emulator.families.calls.media import begin_recording  # noqa: PLC0415
-
-        begin_recording(env, call, channels="dual", fmt="mp3")
-    if call.extra.get("stream_url"):
-        from emulator.families.calls.media import begin_streaming  # noqa: PLC0415
-
-        begin_streaming(env, call, call.extra["stream_url"])
+    for started in env.hooks.answered:
+        started(env, call)
     start_amd(env, call)
     arm_time_limit(env, call)
     run_remote(env, call)
@@ -271,11 +266,8 @@ def end_call(env: Env, call: Call, *, cause: str, source: str, sip: str) -> None
     then what is produced after a hangup (recording saved, conversation ended, ...)."""
     if not call.is_alive:
         return
-    from emulator.families.calls import ai, gather, media, queue  # noqa: PLC0415
-
-    gather.end_on_hangup(env, call)
-    media.end_on_hangup(env, call)
-    queue.end_on_hangup(env, call)
+    for ending in env.hooks.hanging_up:
+        ending(env, call)
     call.state = "ended"
     call.ended_at = env.now()
     call.hangup_cause, call.hangup_source, call.sip_hangup_cause = cause, source, sip
@@ -291,8 +283,8 @@ def end_call(env: Env, call: Call, *, cause: str, source: str, sip: str) -> None
             "start_time": env.iso(call.created_at),
         },
     )
-    media.after_hangup(env, call)
-    ai.after_hangup(env, call)
+    for after in env.hooks.hung_up:
+        after(env, call)
     hook = call.extra.get("on_end")
     if callable(hook):
         hook(env, call)
@@ -304,28 +296,3 @@ def end_call(env: Env, call: Call, *, cause: str, source: str, sip: str) -> None
             partner.bridged_with = None
             if not partner.extra.get("park_after_unbridge"):
                 end_call(env, partner, cause="normal_clearing", source=source, sip="200")
-
-
-# -- scripts queued before a call exists -------------------------------------------------------
-
-def shared_scripts(emulator: Emulator) -> dict[str, list[Remote]]:
-    """Scripts for numbers not tied to one API key (any tenant may claim them); cleared on a
-    full reset. Held by the calls service, so snapshots keep them."""
-    from emulator.families.calls.service import CallsService  # noqa: PLC0415 - service re-arms this module's timers
-
-    return emulator.services.family(CallsService).scripts
-
-
-def claim_script(env: Env, to: str) -> Remote:
-    """The script queued for ``to`` (this tenant's first, then a shared one), else defaults."""
-    remote = env.store.take_script(to)
-    if remote is not None:
-        return remote
-    shared = shared_scripts(env.emulator)
-    queue = shared.get(to)
-    if queue:
-        remote = queue.pop(0)
-        if not queue:
-            del shared[to]
-        return remote
-    return Remote()

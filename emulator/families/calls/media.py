@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from emulator.core.errors import ErrorItem, Unprocessable, ValidationFailed
-from emulator.http.context import RequestContext
+from emulator.core.errors import ErrorItem, ValidationFailed
 from emulator.families.calls import lifecycle
 from emulator.families.calls.commands import perform, require_fields
+from emulator.families.calls.errors import CallNotForked, CannotExecute, StreamingInUse, TranscriptionInProgress
 from emulator.families.calls.events import Env, emit
 from emulator.families.calls.model import MEDIA_SECONDS, Call, speech_seconds
 from emulator.http.binding import operation
+from emulator.http.context import RequestContext
 
 # -- speak ---------------------------------------------------------------------------------------
 
@@ -160,7 +161,7 @@ async def record_start(ctx: RequestContext) -> dict[str, Any]:
         if body["channels"] not in ("single", "dual"):
             raise ValidationFailed(items=[ErrorItem("channels must be single or dual.", pointer="/channels", code="10032")])
         if call.recording is not None:
-            raise Unprocessable("A recording is already in progress on this call.", code="90033")
+            raise CannotExecute("A recording is already in progress on this call.")
         begin_recording(env, call, channels=body["channels"], fmt=body["format"])
 
     return perform(ctx, act)
@@ -170,7 +171,7 @@ async def record_start(ctx: RequestContext) -> dict[str, Any]:
 async def record_stop(ctx: RequestContext) -> dict[str, Any]:
     def act(env: Env, call: Call, body: dict[str, Any]) -> None:
         if call.recording is None:
-            raise Unprocessable("There is no recording in progress on this call.", code="90033")
+            raise CannotExecute("There is no recording in progress on this call.")
         save_recording(env, call)
 
     return perform(ctx, act)
@@ -182,7 +183,7 @@ async def record_pause_resume(ctx: RequestContext) -> dict[str, Any]:
 
     def act(env: Env, call: Call, body: dict[str, Any]) -> None:
         if call.recording is None:
-            raise Unprocessable("There is no recording in progress on this call.", code="90033")
+            raise CannotExecute("There is no recording in progress on this call.")
         call.recording["paused"] = pause
 
     return perform(ctx, act)
@@ -209,7 +210,7 @@ async def streaming_start(ctx: RequestContext) -> dict[str, Any]:
     def act(env: Env, call: Call, body: dict[str, Any]) -> None:
         require_fields(body, "stream_url")
         if call.streaming is not None:
-            raise Unprocessable("Media streaming is already running on this call.", code="90045")
+            raise StreamingInUse("Media streaming is already running on this call.")
         begin_streaming(env, call, str(body["stream_url"]))
 
     return perform(ctx, act)
@@ -219,7 +220,7 @@ async def streaming_start(ctx: RequestContext) -> dict[str, Any]:
 async def streaming_stop(ctx: RequestContext) -> dict[str, Any]:
     def act(env: Env, call: Call, body: dict[str, Any]) -> None:
         if call.streaming is None:
-            raise Unprocessable("Media streaming is not running on this call.", code="90033")
+            raise CannotExecute("Media streaming is not running on this call.")
         end_streaming(env, call)
 
     return perform(ctx, act)
@@ -231,7 +232,7 @@ async def fork_start(ctx: RequestContext) -> dict[str, Any]:
         if not (body.get("target") or body.get("rx") or body.get("tx")):
             raise ValidationFailed(items=[ErrorItem("target (or rx/tx) is required.", pointer="/target", code="10004")])
         if call.fork is not None:
-            raise Unprocessable("The call is already forked.", code="90033")
+            raise CannotExecute("The call is already forked.")
         call.fork = {"target": body.get("target")}
         emit(env, call, "call.fork.started", {"stream_type": "decrypted"})
 
@@ -248,7 +249,7 @@ def end_fork(env: Env, call: Call) -> None:
 async def fork_stop(ctx: RequestContext) -> dict[str, Any]:
     def act(env: Env, call: Call, body: dict[str, Any]) -> None:
         if call.fork is None:
-            raise Unprocessable("Can't stop forking, because the call isn't currently forked.", code="90031")
+            raise CallNotForked("Can't stop forking, because the call isn't currently forked.")
         end_fork(env, call)
 
     return perform(ctx, act)
@@ -258,7 +259,7 @@ async def fork_stop(ctx: RequestContext) -> dict[str, Any]:
 async def transcription_start(ctx: RequestContext) -> dict[str, Any]:
     def act(env: Env, call: Call, body: dict[str, Any]) -> None:
         if call.transcription is not None:
-            raise Unprocessable("Call transcription can not be started more than once.", code="90054")
+            raise TranscriptionInProgress("Call transcription can not be started more than once.")
         call.transcription = {"engine": body.get("transcription_engine", "Google"), "tracks": body.get("transcription_tracks", "inbound")}
 
     return perform(ctx, act)
@@ -268,7 +269,7 @@ async def transcription_start(ctx: RequestContext) -> dict[str, Any]:
 async def transcription_stop(ctx: RequestContext) -> dict[str, Any]:
     def act(env: Env, call: Call, body: dict[str, Any]) -> None:
         if call.transcription is None:
-            raise Unprocessable("Call transcription is not running on this call.", code="90033")
+            raise CannotExecute("Call transcription is not running on this call.")
         call.transcription = None
 
     return perform(ctx, act)
@@ -280,7 +281,15 @@ def transcribe(env: Env, call: Call, text: str) -> None:
         emit(env, call, "call.transcription", {"transcription_data": {"transcript": text, "confidence": 0.98, "is_final": True}})
 
 
-# -- hangup ----------------------------------------------------------------------------------------
+# -- the call's answer and hangup (``events.CallHooks``) ---------------------------------------
+
+
+def start_on_answer(env: Env, call: Call) -> None:
+    """What the dial (or ``actions/answer``) asked to start once the call is answered."""
+    if call.record_on_answer:
+        begin_recording(env, call, channels="dual", fmt="mp3")
+    if call.extra.get("stream_url"):
+        begin_streaming(env, call, call.extra["stream_url"])
 
 
 def end_on_hangup(env: Env, call: Call) -> None:

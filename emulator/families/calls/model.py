@@ -1,8 +1,8 @@
 """What a simulated call *is*: its ids and parties, its state, what is running on it, and the
 scripted behaviour of the party at the other end.
 
-One :class:`CallStore` per tenant (``ctx.tenant.store(CallStore)``). Everything time-based is
-measured on the emulator clock, so ``call_duration`` and timeouts follow ``POST /_emulator/clock``.
+The tenant's collection of them is ``store.CallStore``. Everything time-based is measured on the
+emulator clock, so ``call_duration`` and timeouts follow ``POST /_emulator/clock``.
 """
 
 from __future__ import annotations
@@ -250,48 +250,6 @@ class CallQueue:
 
     def avg_wait(self) -> int:
         return int(self.total_wait / self.departed) if self.departed else 0
-
-
-@dataclass
-class CallStore:
-    """A tenant's calls, the scripts waiting for numbers not yet dialled, command-id memory and
-    the call queues. Snapshots: ``dump``/``load`` (format and what a restore re-arms in
-    ``calls/persist.py``)."""
-
-    snapshot_name = "calls"
-    snapshot_aliases = ("emulator.resources.calls.model:CallStore",)  # its key before stores had names
-
-    calls: dict[str, Call] = field(default_factory=dict)
-    scripts: dict[str, list[Remote]] = field(default_factory=dict)  # by destination number
-    commands: dict[tuple[str, str, str], tuple[float, Any]] = field(default_factory=dict)
-    queues: dict[str, CallQueue] = field(default_factory=dict)
-    rearm_pending: bool = False  # set by load(): timers still to re-create (persist.rearm)
-
-    def queue_of(self, call_control_id: str) -> CallQueue | None:
-        for q in self.queues.values():
-            if q.position(call_control_id) is not None:
-                return q
-        return None
-
-    def take_script(self, to: str) -> Remote | None:
-        queue = self.scripts.get(to)
-        if not queue:
-            return None
-        remote = queue.pop(0)
-        if not queue:
-            del self.scripts[to]
-        return remote
-
-    def dump(self) -> dict[str, Any]:
-        from emulator.families.calls.service import dump_store  # noqa: PLC0415
-
-        return dump_store(self)
-
-    @classmethod
-    def load(cls, data: Any) -> CallStore:
-        from emulator.families.calls.service import load_store  # noqa: PLC0415
-
-        return load_store(cls, data)
 
 
 def is_base64(value: str) -> bool:

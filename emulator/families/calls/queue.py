@@ -18,13 +18,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from emulator.core.errors import ErrorItem, Unprocessable, ValidationFailed
-from emulator.http.context import RequestContext
+from emulator.core.errors import ErrorItem, ValidationFailed
 from emulator.families.calls import lifecycle
 from emulator.families.calls.commands import perform, require_fields
+from emulator.families.calls.errors import AlreadyQueued, CannotExecute
 from emulator.families.calls.events import Env, emit
 from emulator.families.calls.model import Call, CallQueue, QueueMember
 from emulator.http.binding import operation
+from emulator.http.context import RequestContext
 
 REASONS = ("bridged", "bridging-in-process", "hangup", "leave", "timeout")
 
@@ -47,10 +48,10 @@ def enqueue(env: Env, call: Call, body: dict[str, Any]) -> None:
     max_wait = _positive(body, "max_wait_time_secs")
     store = env.store
     if store.queue_of(call.call_control_id) is not None:
-        raise Unprocessable("Call already in queue: a call can wait in one queue at a time.", code="90038")
+        raise AlreadyQueued("Call already in queue: a call can wait in one queue at a time.")
     queue = store.queues.get(name)
     if queue is not None and len(queue.members) >= queue.max_size:
-        raise Unprocessable(f"Queue {name!r} is full ({queue.max_size} calls).", code="90033")
+        raise CannotExecute(f"Queue {name!r} is full ({queue.max_size} calls).")
     if queue is None:
         queue = store.queues[name] = CallQueue(name=name, max_size=max_size or 100)
     member = QueueMember(call.call_control_id, env.now(), max_wait, bool(body.get("keep_after_hangup", False)))
@@ -116,6 +117,6 @@ async def enqueue_call(ctx: RequestContext) -> dict[str, Any]:
 async def leave_queue(ctx: RequestContext) -> dict[str, Any]:
     def act(env: Env, call: Call, body: dict[str, Any]) -> None:
         if not leave(env, call, "leave"):
-            raise Unprocessable("This call is not in a queue, so it can't leave one.", code="90033")
+            raise CannotExecute("This call is not in a queue, so it can't leave one.")
 
     return perform(ctx, act)

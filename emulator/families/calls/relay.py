@@ -15,12 +15,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from emulator.core.errors import ErrorItem, Unprocessable, ValidationFailed
-from emulator.http.context import RequestContext
+from emulator.core.errors import ErrorItem, ValidationFailed
 from emulator.families.calls.commands import perform
+from emulator.families.calls.errors import AiSessionInProgress, CannotExecute
 from emulator.families.calls.events import Env, emit
 from emulator.families.calls.model import AiSession, Call
 from emulator.http.binding import operation
+from emulator.http.context import RequestContext
 
 WS_URL = re.compile(r"^wss?://")
 DEFAULT_STT = {"Google": "google/latest_long", "Telnyx": "distil-whisper/distil-large-v2", "Deepgram": "deepgram/nova-3"}
@@ -48,7 +49,7 @@ def start(env: Env, call: Call, body: dict[str, Any]) -> dict[str, Any]:
     url = _url(body)
     if call.ai is not None:
         what = "A Conversation Relay" if call.ai.kind == "relay" else "An AI Assistant"
-        raise Unprocessable(f"{what} session is already running on this call; only one can be active.", code="90061")
+        raise AiSessionInProgress(f"{what} session is already running on this call; only one can be active.")
     engine = str(body.get("transcription_engine") or "Google")
     session = AiSession(
         kind="relay",
@@ -103,7 +104,7 @@ async def conversation_relay_start(ctx: RequestContext) -> dict[str, Any]:
 async def conversation_relay_stop(ctx: RequestContext) -> dict[str, Any]:
     def act(env: Env, call: Call, body: dict[str, Any]) -> None:
         if call.ai is None or call.ai.kind != "relay":
-            raise Unprocessable("There is no Conversation Relay session running on this call.", code="90033")
+            raise CannotExecute("There is no Conversation Relay session running on this call.")
         close(env, call, call.ai, reason="relay_stopped")
 
     return perform(ctx, act)

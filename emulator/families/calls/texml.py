@@ -15,12 +15,12 @@ import uuid
 from typing import Any
 
 from emulator.core.errors import ErrorItem, ValidationFailed
-from emulator.http.context import RequestContext
-from emulator.families.calls import ai, lifecycle
+from emulator.families.calls import ai, lifecycle, service
 from emulator.families.calls.commands import env_of
 from emulator.families.calls.events import Env
 from emulator.families.calls.model import AI_TURN_SECONDS, AiSession, Call, Step
 from emulator.http.binding import operation
+from emulator.http.context import RequestContext
 
 STATUS_EVENTS = ("initiated", "ringing", "answered", "completed", "no-answer", "busy", "canceled", "failed", "analyzed")
 CALL_STATUS = {"initiated": "initiated", "ringing": "ringing", "answered": "in-progress", "analyzed": "completed"}
@@ -127,7 +127,7 @@ async def initiate_ai_call(ctx: RequestContext) -> dict[str, Any]:
     _validate(body)
     env = env_of(ctx)
     to = str(body["To"])
-    remote = lifecycle.claim_script(env, to)
+    remote = service.claim_script(env, to)
     if not remote.scripted and not remote.steps:
         # Unscripted: the callee greets the assistant once, then hangs up, so the flow completes.
         remote.steps = [Step(action="say", text="Hi, this is a test call."), Step(action="hangup", after=5.0)]

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from emulator.core.errors import Unprocessable
 from emulator.families.calls import gather, lifecycle
+from emulator.families.calls.errors import CallEnded, CallNotAnswered, CannotExecute
 from emulator.families.calls.events import Env, emit
 from emulator.families.calls.model import Call
 
@@ -60,18 +60,18 @@ TRIGGERS = frozenset((*DEFAULTS, *DRIVEN))
 def trigger(env: Env, call: Call, event_type: str, body: dict[str, Any]) -> Any:
     if event_type == "call.answered":
         if call.state not in ("ringing", "parked"):
-            raise Unprocessable("The call is not ringing.", code="90033")
+            raise CannotExecute("The call is not ringing.")
         lifecycle.callee_answers(env, call)
         return None
     if event_type == "call.hangup":
         if not call.is_alive:
-            raise Unprocessable("This call is no longer active.", code="90018")
+            raise CallEnded("This call is no longer active.")
         lifecycle.remote_hangup(env, call)
         return None
     if event_type == "call.dtmf.received":
         digit = str(body.get("digit") or "1")
         if call.state != "answered" or digit not in gather.DTMF_SYMBOLS:
-            raise Unprocessable("A digit needs an answered call and one DTMF symbol.", code="90034")
+            raise CallNotAnswered("A digit needs an answered call and one DTMF symbol.")
         gather.press(env, call, digit)
         return None
     return emit(env, call, event_type, {**DEFAULTS[event_type], **body})

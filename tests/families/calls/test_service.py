@@ -9,8 +9,8 @@ from typing import Any
 from starlette.testclient import TestClient
 
 from emulator.app import create_app
-from emulator.families.calls.model import CallStore
 from emulator.core.settings import Settings
+from emulator.families.calls.store import CallStore
 from tests.support.calls import AUTH, CLIENT_STATE, Calls, Receiver, calls_env
 
 
@@ -173,3 +173,27 @@ def test_restore_keeps_transfer_bridge_and_scripted_hangup(tmp_path: Path) -> No
     assert by[leaving] == ["call.initiated", "call.answered", "call.hangup"]
     hangup = next(x for x in hits if x.event_type == "call.hangup")
     assert (hangup.payload["hangup_source"], hangup.payload["hangup_cause"]) == ("callee", "normal_clearing")
+
+
+def test_every_waiting_ai_gather_gets_its_own_timeout_back(tmp_path: Path) -> None:
+    """Each restored AI gather that waits on the other party times out on its own turn, also
+    when the gathers are at different turns (each timer checks its own session's turn)."""
+    name = {"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]}
+    with calls_env(tmp_path) as h:
+        ccids = []
+        for to in ("+15550008501", "+15550008502"):
+            h.script(to, "answer", auto=False)  # the other party never speaks
+            ccids.append(h.dial(to))
+        h.rx.wait(4)
+        for ccid in ccids:
+            h.action(ccid, "gather_using_ai", {"parameters": name, "user_response_timeout_ms": 5000})
+        h.advance(1)  # both listen now
+        snap = _round_trip(h)
+        first = next(c for c in snap["tenants"]["calls-test-key"]["calls"]["calls"] if c["call_control_id"] == ccids[0])
+        assert first["ai"]["waiting"] is True
+        first["ai"]["generation"] += 5  # as if this gather had been through more turns
+        _restore(h, snap)
+        h.advance(6)
+        ended = [x for x in h.rx.settle() if x.event_type == "call.ai_gather.ended"]
+    assert sorted(x.payload["call_control_id"] for x in ended) == sorted(ccids)
+    assert all(x.payload["status"] == "invalid" and x.payload["result"] == {} for x in ended)
