@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import time
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from emulator.core.clock import Clock
 from emulator.core.journal import Journal, JournalEntry
 from emulator.http.auth import bearer_token
+from emulator.http.status import StatusRecorder
 
 _DROPPING_FAULTS = ("reset", "empty")  # the client never sees a status line
 
@@ -26,15 +27,9 @@ class Journaling:
             return
         state = scope.setdefault("state", {})
         started = time.perf_counter()
-        status: list[int | None] = [None]
-
-        async def send_wrapper(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                status[0] = message["status"]
-            await send(message)
-
+        recorder = StatusRecorder(send)
         try:
-            await self.app(scope, receive, send_wrapper)
+            await self.app(scope, receive, recorder)
         finally:
             fault = state.get("transport_fault")
             self.journal.record(
@@ -45,7 +40,7 @@ class Journaling:
                     path=scope["path"],
                     query=scope.get("query_string", b"").decode("latin-1"),
                     api_key=bearer_token(scope.get("headers", ())),
-                    status=None if fault and fault["kind"] in _DROPPING_FAULTS else status[0],
+                    status=None if fault and fault["kind"] in _DROPPING_FAULTS else recorder.status,
                     latency_ms=round((time.perf_counter() - started) * 1000, 3),
                     operation_id=state.get("operation_id"),
                     fault_rule=state.get("fault_rule"),

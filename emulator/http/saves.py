@@ -3,9 +3,10 @@ state (``core/persistence.py``). Reads and failed requests save nothing."""
 
 from __future__ import annotations
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from emulator.core.persistence import Persistence
+from emulator.http.status import StatusRecorder
 
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -19,15 +20,9 @@ class SaveAfterWrites:
         if scope["method"] in _READ_METHODS:
             await self.app(scope, receive, send)
             return
-        status = [0]
-
-        async def send_wrapper(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                status[0] = message["status"]
-            await send(message)
-
+        recorder = StatusRecorder(send)
         try:
-            await self.app(scope, receive, send_wrapper)
+            await self.app(scope, receive, recorder)
         finally:
-            if 0 < status[0] < 400:
+            if recorder.status is not None and recorder.status < 400:
                 self.persistence.mark_dirty()
