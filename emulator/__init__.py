@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from emulator.core.version import VERSION as __version__
 
 __all__ = ["__version__", "create_app"]
 

@@ -16,8 +16,8 @@ from typing import Any
 
 import uvicorn
 
-from emulator import __version__
 from emulator.core.settings import Settings
+from emulator.core.version import VERSION as __version__
 from emulator.openapi.derive.build import DeriveError, derive_file
 from emulator.openapi.loader import SpecLoadError
 from emulator.runtime.family import document_selection

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 from starlette.requests import Request
 from starlette.responses import Response
 
-from emulator import __version__
 from emulator.control.requests import emulator_of, json_body
 from emulator.control.table import control_document
 from emulator.core.errors import BadRequest
+from emulator.core.version import VERSION as __version__
 from emulator.http.responses import JSONResponse
 from emulator.runtime.family import ControlRoute
 

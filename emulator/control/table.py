@@ -8,7 +8,7 @@ from typing import Any
 
 from starlette.routing import Route
 
-from emulator import __version__
+from emulator.core.version import VERSION as __version__
 from emulator.runtime.family import ControlRoute
 
 
