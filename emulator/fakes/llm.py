@@ -32,16 +32,15 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import orjson
 
+from emulator.core.errors import ApiError, ErrorItem, NotFound, ValidationFailed
+from emulator.core.paths import fixtures_dir
 from emulator.fakes import replies, structured, tokens
 from emulator.fakes.catalogue import ALIASES, DEFAULT_CHAT_MODEL, chat_model
 from emulator.fakes.reply_rules import Rule, RuleBook
-from emulator.core.errors import ApiError, ErrorItem, NotFound, ValidationFailed
-from emulator.core.paths import fixtures_dir
 
 if TYPE_CHECKING:
     from emulator.core.settings import Settings
     from emulator.core.state import EmulatorState, TenantState
-    from emulator.openapi.synth import Synthesizer
 
 FinishReason = Literal["stop", "length", "tool_calls"]
 
@@ -137,10 +136,9 @@ class ModelEngine:
     snapshot_name = "llm"
     """Key of the scripted rules in snapshots (``core/snapshot.py``)."""
 
-    def __init__(self, settings: Settings, state: EmulatorState, synthesizer: Synthesizer) -> None:
+    def __init__(self, settings: Settings, state: EmulatorState) -> None:
         self.settings = settings
         self.state = state
-        self.synthesizer = synthesizer
         self.tenant_models: list[Callable[[TenantState, str], str | None]] = []
         """Resolvers of models a tenant owns (the fine-tuning family adds its tuned models):
         each answers the base model a tenant's model id answers as, or None."""
@@ -316,20 +314,13 @@ class ModelEngine:
         return best if score(best) >= 2 else None
 
     def _schema_value(self, schema: dict[str, Any], key: str, hints: dict[str, str], pointer: str) -> Any:
-        """Seeded value for a caller's schema: our conversation-aware faker first (it echoes
-        places and queries from the prompt), the document synthesizer as a second opinion; the
-        result always validates, or the request gets a 422 naming the schema."""
+        """Seeded value for a caller's schema, echoing places and queries from the prompt where
+        they fit (``fakes/structured.py``, over the one schema value generator); it always
+        validates, or the request gets a 422 naming the schema."""
         try:
             return structured.value_for_schema(schema, key, hints)
         except structured.ConstraintError as exc:
-            problem = str(exc)
-        try:
-            value = self.synthesizer.for_schema(schema, seed_key=key)
-            if structured.is_valid(value, schema):
-                return value
-        except Exception:  # noqa: BLE001 - any failure here just means "no value"
-            pass
-        raise ValidationFailed(items=[ErrorItem(problem, pointer=pointer)])
+            raise ValidationFailed(items=[ErrorItem(str(exc), pointer=pointer)]) from exc
 
     def _default_text(self, request: ChatRequest, last_user: str, rng: random.Random, key: str) -> str:
         out = request.output

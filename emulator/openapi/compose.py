@@ -1,5 +1,6 @@
-"""Schema plumbing the synthesizer needs: folding ``allOf``, the effective type of a schema,
-discriminator tagging, and making inline schemas' local refs resolvable against the document."""
+"""Schema plumbing the value generator needs: following refs (``#`` included, which recursive
+caller schemas use), folding ``allOf``, the effective type of a schema, discriminator tagging,
+and making inline schemas' local refs resolvable against the document."""
 
 from __future__ import annotations
 
@@ -9,6 +10,26 @@ from typing import Any
 from emulator.openapi.loader import SpecDocument
 
 DOC_URI = "urn:emulator:document"  # the document's URI in the validators' registry
+
+
+def no_fetch(uri: str) -> Any:
+    """A validator's retriever: the emulator is offline, a reference outside the root is never
+    fetched (the schema is refused instead)."""
+    raise ValueError(f"remote reference {uri} is not fetched (the emulator is offline)")
+
+
+def lookup(doc: SpecDocument, ref: str) -> Any:
+    """What a local reference points to; ``#`` is the whole document (a caller's root schema)."""
+    return doc.raw if ref == "#" else doc.resolve(ref)
+
+
+def deref(doc: SpecDocument, obj: Any) -> Any:
+    """Follow ``$ref`` at the top of ``obj`` until it is a concrete schema (cycles give up)."""
+    seen = 0
+    while isinstance(obj, dict) and isinstance(obj.get("$ref"), str) and seen < 64:
+        obj = lookup(doc, obj["$ref"])
+        seen += 1
+    return obj
 
 
 def fresh(value: Any) -> Any:
@@ -31,6 +52,18 @@ def type_of(schema: dict[str, Any]) -> str | None:
     if enum:
         return {bool: "boolean", int: "integer", float: "number", str: "string"}.get(type(enum[0]))
     return None
+
+
+def write_only(schema: Any) -> bool:
+    return isinstance(schema, dict) and bool(schema.get("writeOnly"))
+
+
+def ref_of(schema: Any) -> Any:
+    return schema.get("$ref") if isinstance(schema, dict) else None
+
+
+def is_null(schema: Any) -> bool:
+    return isinstance(schema, dict) and type_of(schema) == "null"
 
 
 _ANNOTATIONS = frozenset({"description", "title", "nullable", "readOnly", "writeOnly", "deprecated", "x-stainless-param"})
@@ -78,7 +111,7 @@ def merge_all_of(doc: SpecDocument, schema: dict[str, Any]) -> dict[str, Any]:
     lists are united, and other keywords keep their first occurrence."""
     merged: dict[str, Any] = {k: v for k, v in schema.items() if k != "allOf"}
     for part in schema["allOf"]:
-        part = doc.deref(part)
+        part = deref(doc, part)
         if not isinstance(part, dict):
             continue
         if "allOf" in part:

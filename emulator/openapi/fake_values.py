@@ -1,4 +1,5 @@
-"""Leaf values for the synthesizer: strings by ``format``/field name/``pattern``, numbers in range.
+"""Leaf values for the value generator: strings by ``format`` or field name, numbers in range,
+bodies for non-JSON media. (Strings for a ``pattern`` come from :mod:`emulator.openapi.patterns`.)
 
 Every function takes the caller's seeded ``random.Random`` (and a Faker bound to it), so values
 are a pure function of (seed, seed key) — the same request always gets the same bytes.
@@ -7,7 +8,6 @@ are a pure function of (seed, seed key) — the same request always gets the sam
 from __future__ import annotations
 
 import base64
-import functools
 import re
 import string
 import uuid
@@ -17,10 +17,7 @@ from typing import Any
 
 from faker import Faker
 
-try:  # Python 3.11+ keeps the regex parser private; it is stable enough for simple patterns.
-    from re import _parser as sre_parse  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover
-    import sre_parse  # type: ignore[no-redef]
+from emulator.openapi.compose import fresh
 
 # Timestamps fall within 2025 so they look recent yet never depend on the wall clock.
 _EPOCH = datetime(2025, 1, 1, tzinfo=UTC)
@@ -42,7 +39,10 @@ def fake_phone(rng: Random) -> str:
 
 
 def by_format(fmt: str, rng: Random, faker: Faker, name: str) -> str | None:
-    """A value for a string ``format``; None when the format is not one we know."""
+    """A value for a string ``format``; None when the format is not one we know.
+
+    Every format jsonschema-rs asserts is covered, so a value generated for a caller's schema
+    passes the format-asserting check it gets before it leaves."""
     if fmt == "uuid":
         return fake_uuid(rng)
     if fmt == "date-time":
@@ -53,8 +53,10 @@ def by_format(fmt: str, rng: Random, faker: Faker, name: str) -> str | None:
         return fake_datetime(rng)[11:19] + "Z"
     if fmt in ("email", "idn-email"):
         return f"{faker.user_name()}@example.com"
-    if fmt in ("uri", "url", "iri", "uri-reference"):
+    if fmt in ("uri", "url", "iri", "uri-reference", "iri-reference"):
         return fake_url(rng, faker, name)
+    if fmt == "uri-template":
+        return f"https://example.com/{faker.word()}/{{id}}"
     if fmt == "ipv4":
         return faker.ipv4_public()
     if fmt == "ipv6":
@@ -65,6 +67,12 @@ def by_format(fmt: str, rng: Random, faker: Faker, name: str) -> str | None:
         return base64.b64encode(faker.pystr(min_chars=8, max_chars=16).encode()).decode()
     if fmt == "json-pointer":
         return "/data/" + faker.word()
+    if fmt == "relative-json-pointer":
+        return "0/" + faker.word()
+    if fmt == "duration":
+        return f"PT{rng.randint(1, 59)}M"
+    if fmt == "regex":
+        return "^[a-z]+$"
     if fmt in ("phone", "e164", "phone-number"):
         return fake_phone(rng)
     return None
@@ -114,6 +122,8 @@ def number(schema: dict[str, Any], rng: Random, integer: bool, name: str) -> int
         hi = xhi - (1 if integer else 0.01) if hi is None or xhi <= hi else hi
     if lo is None:
         lo = 1 if name.startswith("page") or name.endswith("_count") else 0
+        if hi is not None and lo > hi:  # only an upper bound, below our default floor
+            lo = hi - 100
     if hi is None:
         hi = lo + 100
     step = schema.get("multipleOf")
@@ -164,6 +174,24 @@ def media_body(media_type: str, text: str, rng: Random) -> bytes | str:
     return b"\x00" * 16
 
 
+def fill_distinct(out: list[Any], items: dict[str, Any], lo: int) -> None:
+    """Grow a ``uniqueItems`` array whose redraws kept repeating to ``lo`` members: unused enum
+    members first, then numbered variants of the last value (never past a closed enum/const)."""
+    unused = [e for e in items.get("enum") or [] if e not in out]
+    while len(out) < lo and out:
+        last = out[-1]
+        if unused:
+            out.append(fresh(unused.pop(0)))
+        elif "enum" in items or "const" in items:
+            return  # no distinct member left
+        elif isinstance(last, str):
+            out.append(f"{last}-{len(out)}")
+        elif isinstance(last, (int, float)) and not isinstance(last, bool):
+            out.append(last + len(out))
+        else:
+            return
+
+
 def fit_length(value: str, schema: dict[str, Any], rng: Random) -> str:
     lo = int(schema.get("minLength") or 0)
     hi = schema.get("maxLength")
@@ -172,88 +200,3 @@ def fit_length(value: str, schema: dict[str, Any], rng: Random) -> str:
     if hi is not None and len(value) > int(hi):
         value = value[: int(hi)]
     return value
-
-
-@functools.lru_cache(maxsize=512)
-def _compiled(pattern: str) -> re.Pattern[str] | None:
-    try:
-        return re.compile(pattern)
-    except re.error:
-        return None
-
-
-def matches(pattern: str, value: str) -> bool:
-    """ECMA-262 ``pattern`` semantics (unanchored search) for the simple patterns documents use."""
-    compiled = _compiled(pattern)
-    return compiled is None or compiled.search(value) is not None
-
-
-def from_pattern(pattern: str, rng: Random) -> str | None:
-    """A string matching a simple regular expression; None for constructs we do not generate."""
-    try:
-        parsed = sre_parse.parse(pattern)
-        out = _emit(list(parsed), rng)
-    except (re.error, _Unsupported, RecursionError, ValueError):
-        return None
-    return out if matches(pattern, out) else None
-
-
-class _Unsupported(Exception):
-    pass
-
-
-_CATEGORIES = {
-    "CATEGORY_DIGIT": string.digits,
-    "CATEGORY_WORD": string.ascii_letters + string.digits + "_",
-    "CATEGORY_SPACE": " ",
-    "CATEGORY_NOT_DIGIT": string.ascii_letters,
-    "CATEGORY_NOT_WORD": "-",
-    "CATEGORY_NOT_SPACE": string.ascii_letters,
-}
-
-
-def _class_chars(items: list[tuple[Any, Any]]) -> str:
-    chars: list[str] = []
-    for op, arg in items:
-        kind = str(op)
-        if kind == "LITERAL":
-            chars.append(chr(arg))
-        elif kind == "RANGE":
-            chars.extend(chr(c) for c in range(arg[0], min(arg[1], arg[0] + 94) + 1))
-        elif kind == "CATEGORY":
-            chars.extend(_CATEGORIES.get(str(arg), ""))
-        elif kind == "NEGATE":
-            raise _Unsupported
-        else:
-            raise _Unsupported
-    if not chars:
-        raise _Unsupported
-    return "".join(chars)
-
-
-def _emit(items: list[tuple[Any, Any]], rng: Random) -> str:
-    out: list[str] = []
-    for op, arg in items:
-        kind = str(op)
-        if kind == "LITERAL":
-            out.append(chr(arg))
-        elif kind == "ANY":
-            out.append(rng.choice(string.ascii_lowercase))
-        elif kind == "IN":
-            out.append(rng.choice(_class_chars(arg)))
-        elif kind == "CATEGORY":
-            out.append(rng.choice(_CATEGORIES.get(str(arg), "x")))
-        elif kind in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
-            lo, hi, sub = arg
-            hi = lo + 3 if hi == sre_parse.MAXREPEAT else hi
-            count = rng.randint(lo, max(lo, min(hi, lo + 3)))
-            out.extend(_emit(list(sub), rng) for _ in range(count))
-        elif kind == "SUBPATTERN":
-            out.append(_emit(list(arg[-1]), rng))
-        elif kind == "BRANCH":
-            out.append(_emit(list(arg[1][0]), rng))
-        elif kind == "AT":
-            continue
-        else:
-            raise _Unsupported
-    return "".join(out)

@@ -12,9 +12,9 @@ import pytest
 from starlette.testclient import TestClient
 
 from emulator.app import create_app
+from emulator.core.errors import ApiError, NotFound, ValidationFailed
 from emulator.fakes import structured, tokens
 from emulator.fakes.llm import ChatRequest, Message, ModelEngine, OutputFormat, Tool
-from emulator.core.errors import ApiError, NotFound, ValidationFailed
 from tests.conftest import AUTH, make_settings
 
 CHAT = "/v2/ai/openai/chat/completions"
