@@ -36,7 +36,7 @@ from emulator.core.persistence import Persistence
 from emulator.core.settings import Settings
 from emulator.core.snapshot import StoreNames
 from emulator.core.state import EmulatorState
-from emulator.crud.service import GenericCrud, GenericStore
+from emulator.crud.generic import GenericCrud, GenericStore
 from emulator.fakes.llm import ModelEngine
 from emulator.families import FAMILIES
 from emulator.faults.chain import FaultChain

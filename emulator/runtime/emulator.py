@@ -36,7 +36,7 @@ Handler = Callable[[Any], Awaitable[Any]]
 
 
 class Fallback(Protocol):
-    """The stateful CRUD fallback (``crud/service.py``), as the runtime and fixtures see it."""
+    """The stateful CRUD fallback (``crud/generic.py``), as the runtime and fixtures see it."""
 
     def serves(self, operation: Operation) -> bool: ...
 

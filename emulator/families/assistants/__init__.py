@@ -2,7 +2,7 @@
 and per assistant, with test calls to your URL), MCP servers and integrations; assistant chat."""
 
 from emulator.families.assistants import handlers, scheduled_events, shared_tools, tools
-from emulator.families.assistants.fixtures import parse_assistants
+from emulator.families.assistants.seeds import parse_assistants
 from emulator.families.assistants.service import ConversationsLink
 from emulator.families.assistants.store import AssistantStore
 from emulator.runtime.family import Family

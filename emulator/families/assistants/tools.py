@@ -18,7 +18,7 @@ import httpx
 from starlette.responses import Response
 
 from emulator.core.errors import Conflict, ErrorItem, NotFound, ValidationFailed
-from emulator.crud.service import GenericStore
+from emulator.crud.generic import GenericStore
 from emulator.fakes.llm import Message
 from emulator.families.assistants.common import assistants, builtin_variables, complete, now_iso, substitute
 from emulator.families.conversations.service import conversations

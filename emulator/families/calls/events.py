@@ -12,7 +12,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from emulator.crud.service import GenericStore
+from emulator.crud.generic import GenericStore
 from emulator.families.calls.model import Call
 from emulator.families.calls.store import CallStore
 

@@ -2,12 +2,12 @@
 streaming, tools, structured output), the Responses API, Anthropic messages, the model list,
 and the scripted replies users set through ``/_emulator/rules``."""
 
-from emulator.families.chat import anthropic, completions, control, models, responses
+from emulator.families.chat import anthropic, completions, control, models, responses_api
 from emulator.runtime.family import Family
 
 FAMILY = Family(
     name="chat",
-    handler_modules=(completions, models, anthropic, responses),
+    handler_modules=(completions, models, anthropic, responses_api),
     control=control.CONTROL,
     paths=(
         "/ai/chat",

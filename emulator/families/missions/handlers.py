@@ -14,7 +14,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from emulator.core.errors import ErrorItem, NotFound, Unprocessable, ValidationFailed
-from emulator.crud.service import GenericStore
+from emulator.crud.generic import GenericStore
 from emulator.http.binding import operation
 
 if TYPE_CHECKING:

@@ -10,7 +10,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from emulator.core.errors import ErrorItem, ValidationFailed
-from emulator.crud.service import GenericStore
+from emulator.crud.generic import GenericStore
 from emulator.families.missions.handlers import _mission, _run
 from emulator.http.binding import Reply, operation
 

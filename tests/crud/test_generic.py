@@ -11,7 +11,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from emulator.app import create_app
-from emulator.crud.service import GenericStore
+from emulator.crud.generic import GenericStore
 from emulator.openapi.index import Operation
 from emulator.runtime.emulator import Emulator
 from tests.conftest import make_settings
