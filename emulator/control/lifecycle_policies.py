@@ -7,33 +7,24 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from starlette.requests import Request
 from starlette.responses import Response
 
-from emulator.control.requests import emulator_of, json_body
-from emulator.core.errors import BadRequest, ErrorItem, ValidationFailed
+from emulator.control.requests import emulator_of, json_body, tenant_key
+from emulator.core.errors import ErrorItem, ValidationFailed
 from emulator.http.responses import JSONResponse
 from emulator.runtime.family import ControlRoute
 
 
-def _api_key(request: Request, body: dict[str, Any] | None = None) -> str:
-    key = (body or {}).get("api_key") or request.query_params.get("api_key")
-    if not isinstance(key, str) or not key:
-        raise BadRequest("Name the tenant: ?api_key=<the API key whose resources you steer>.")
-    return key
-
-
 async def view(request: Request) -> Response:
     emulator = emulator_of(request)
-    return JSONResponse(emulator.services.lifecycles.view(_api_key(request)))
+    return JSONResponse(emulator.services.lifecycles.view(tenant_key(request)))
 
 
 async def set_policy(request: Request) -> Response:
     emulator = emulator_of(request)
     body = await json_body(request)
-    key = _api_key(request, body)
+    key = tenant_key(request, body)
     policy = emulator.services.lifecycles.set_policy(key, request.path_params["kind"], body.get("mode", "after"), body.get("seconds"))
     return JSONResponse({"kind": request.path_params["kind"], **policy.view()})
 
@@ -41,7 +32,7 @@ async def set_policy(request: Request) -> Response:
 async def advance(request: Request) -> Response:
     emulator = emulator_of(request)
     body = await json_body(request)
-    key = _api_key(request, body)
+    key = tenant_key(request, body)
     kind, ref, steps = body.get("kind"), body.get("id"), body.get("steps")
     kinds = emulator.services.lifecycles.kinds
     if kind is not None and kind not in kinds:

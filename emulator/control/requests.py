@@ -1,4 +1,4 @@
-"""What control-API endpoints read from a request: the runtime and a JSON body.
+"""What control-API endpoints read from a request: the runtime, a JSON body, the tenant.
 
 The admin token is checked once, by :class:`emulator.control.guard.AdminGuard`, before any
 endpoint runs; ``ApiError`` raised here or in an endpoint is rendered by the one exception
@@ -37,3 +37,11 @@ async def json_body(request: Request, *, allow_list: bool = False) -> Any:
     if not isinstance(value, dict) and not (allow_list and isinstance(value, list)):
         raise BadRequest("The request body must be a JSON object" + (" or array." if allow_list else "."))
     return value
+
+
+def tenant_key(request: Request, body: dict[str, Any] | None = None) -> str:
+    """The API key whose resources a control request steers: ``api_key`` in the body or query."""
+    key = (body or {}).get("api_key") or request.query_params.get("api_key")
+    if not isinstance(key, str) or not key:
+        raise BadRequest("Name the tenant: ?api_key=<the API key whose resources you steer>.")
+    return key

@@ -3,29 +3,19 @@ does), which runs its assistant's insight group."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from starlette.requests import Request
 from starlette.responses import Response
 
-from emulator.control.requests import emulator_of
-from emulator.core.errors import BadRequest
+from emulator.control.requests import emulator_of, tenant_key
 from emulator.families.conversations.service import conversation_store
 from emulator.http.responses import JSONResponse
 from emulator.runtime.family import ControlRoute
 
 
-def _api_key(request: Request, body: dict[str, Any] | None = None) -> str:
-    key = (body or {}).get("api_key") or request.query_params.get("api_key")
-    if not isinstance(key, str) or not key:
-        raise BadRequest("Name the tenant: ?api_key=<the API key whose resources you steer>.")
-    return key
-
-
 async def end_conversation(request: Request) -> Response:
     """End a conversation now (what a call hang-up does): runs its assistant's insight group."""
     emulator = emulator_of(request)
-    key = _api_key(request)
+    key = tenant_key(request)
     runs = conversation_store(emulator, key).end(request.path_params["conversation_id"])
     return JSONResponse({"conversation_id": request.path_params["conversation_id"], "insight_runs": runs})
 
