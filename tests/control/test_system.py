@@ -1,0 +1,31 @@
+"""The control API's system endpoints: health, public key, operations, reset."""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
+
+
+def test_control_api_health_public_key_operations(client: TestClient) -> None:
+    health = client.get("/_emulator/health").json()
+    assert health["status"] == "ok" and health["operations"] == 203
+    key = client.get("/_emulator/public-key").json()["public_key"]
+    assert len(__import__("base64").b64decode(key)) == 32
+    ops = client.get("/_emulator/operations").json()
+    assert ops["meta"]["total"] == 203
+    kinds = {row["served_by"] for row in ops["data"]}
+    assert kinds <= {"handler", "generic", "synthesized"}
+    doc = client.get("/_emulator/openapi.json").json()
+    assert doc["openapi"].startswith("3.1") and "/_emulator/health" in doc["paths"]
+
+
+def test_reset_one_tenant_or_all(app: Starlette, client: TestClient) -> None:
+    state = app.state.emulator.state
+    state.tenant("a")
+    state.tenant("b")
+    client.post("/_emulator/reset", json={"api_key": "a"})
+    assert set(state.tenants) == {"b"}
+    client.post("/_emulator/reset")
+    assert state.tenants == {}
+    bad = client.post("/_emulator/reset", content=b"{not json")
+    assert bad.status_code == 400

@@ -1,0 +1,27 @@
+"""The API endpoint: routing with and without /v2, unknown paths and methods in the Telnyx envelope."""
+
+from __future__ import annotations
+
+from starlette.testclient import TestClient
+
+from tests.conftest import AUTH
+
+
+def test_unknown_path_404_and_wrong_method_405(client: TestClient) -> None:
+    r = client.get("/v2/definitely/not/here", headers=AUTH)
+    assert r.status_code == 404
+    assert r.json()["errors"][0]["code"] == "10001"
+    r = client.delete("/v2/calls", headers=AUTH)
+    assert r.status_code == 405
+    assert r.headers["allow"] == "POST"
+    assert r.json()["errors"][0]["title"] == "Method not allowed"
+
+
+def test_no_slash_redirects(client: TestClient) -> None:
+    r = client.get("/v2/ai/assistants/", headers=AUTH, follow_redirects=False)
+    assert r.status_code != 307 and r.status_code != 308
+
+
+def test_served_with_and_without_v2(client: TestClient) -> None:
+    assert client.get("/v2/ai/models", headers=AUTH).status_code == 200
+    assert client.get("/ai/models", headers=AUTH).status_code == 200
