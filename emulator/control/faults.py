@@ -108,7 +108,7 @@ async def ratelimit(request: Request) -> Response:
     return JSONResponse(scenarios.ratelimit.view())
 
 
-_RULE_SCHEMA = {
+_RULE_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
         "id": {"type": "string"},
@@ -134,42 +134,6 @@ _RULE_SCHEMA = {
 }
 
 
-_FAULT_RULE_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "properties": {
-        "id": {"type": "string"},
-        "match": {
-            "type": "object",
-            "properties": {
-                "operation_id": {"type": "string"},
-                "method": {"type": "string"},
-                "path": {"type": "string"},
-                "path_regex": {"type": "string"},
-                "api_key": {"type": "string"},
-                "call_id": {"type": "string"},
-                "body": {"type": "object", "description": "JSON pointer -> expected value"},
-            },
-        },
-        "status": {"type": "integer", "minimum": 400, "maximum": 599},
-        "code": {"type": "string"},
-        "title": {"type": "string"},
-        "detail": {"type": "string"},
-        "headers": {"type": "object"},
-        "retry_after": {"type": "number"},
-        "delay": {
-            "description": "milliseconds, or {distribution: fixed|uniform|lognormal, ms|min_ms,max_ms|median_ms,sigma}",
-        },
-        "transport": {"enum": ["reset", "empty", "truncate", "stream_cut"]},
-        "cut_after_bytes": {"type": "integer"},
-        "cut_after_chunks": {"type": "integer"},
-        "times": {"type": ["integer", "null"], "description": "default 1; null = forever"},
-        "probability": {"type": "number"},
-        "seed": {"type": "integer"},
-    },
-}
-"""One fault rule as the control API's document describes it (see ``faults/rules.py``: ``FaultRule``)."""
-
-
 _RULES_RESPONSES: dict[str, Any] = {
     "responses": {"201": {"description": "added"}, "422": {"description": "invalid rule; the error names the field"}},
 }
@@ -179,7 +143,7 @@ CONTROL: tuple[ControlRoute, ...] = (
     ControlRoute(
         "POST", "/_emulator/faults", add_faults, "addFaults",
         "Add a fault rule (or a list of them)",
-        {"requestBody": {"content": {"application/json": {"schema": {"oneOf": [_FAULT_RULE_SCHEMA, {"type": "array", "items": _FAULT_RULE_SCHEMA}]}}}}, **_RULES_RESPONSES},
+        {"requestBody": {"content": {"application/json": {"schema": {"oneOf": [_RULE_SCHEMA, {"type": "array", "items": _RULE_SCHEMA}]}}}}, **_RULES_RESPONSES},
     ),
     ControlRoute(
         "GET", "/_emulator/faults", list_faults, "listFaults",

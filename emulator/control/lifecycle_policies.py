@@ -52,16 +52,13 @@ CONTROL: tuple[ControlRoute, ...] = (
     ControlRoute(
         "GET", "/_emulator/lifecycles", view, "lifecycles",
         "Transition policies per resource kind and pending transitions",
-        {
-            "parameters": [{"name": "api_key", "in": "query", "required": True, "schema": {"type": "string"}}],
-            "responses": {"200": {"description": "policies"}},
-        },
+        {"parameters": [_KEY], "responses": {"200": {"description": "policies"}}},
     ),
     ControlRoute(
         "POST", "/_emulator/lifecycles/advance", advance, "advanceLifecycles",
         "Run pending transitions now (for the manual policy)",
         {
-            "parameters": [{"name": "api_key", "in": "query", "required": True, "schema": {"type": "string"}}],
+            "parameters": [_KEY],
             "requestBody": {
                 "content": {
                     "application/json": {
@@ -94,7 +91,7 @@ CONTROL: tuple[ControlRoute, ...] = (
         "Set how one kind of resource moves through its statuses",
         {
             "parameters": [
-                {"name": "api_key", "in": "query", "required": True, "schema": {"type": "string"}},
+                _KEY,
                 {
                     "name": "kind",
                     "in": "path",

@@ -111,7 +111,8 @@ CONTROL: tuple[ControlRoute, ...] = (
         {"responses": {"200": {"description": "catalogue"}}},
     ),
     ControlRoute(
-        "GET", "/_emulator/openapi.json", openapi, "openapi",
-        "openapi",
+        "GET", "/_emulator/openapi.json", openapi, "controlDocument",
+        "This document: the control API's own OpenAPI description",
+        {"responses": {"200": {"description": "OpenAPI 3.1 document"}}},
     ),
 )

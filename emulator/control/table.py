@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -10,6 +11,9 @@ from starlette.routing import Route
 
 from emulator.core.version import VERSION as __version__
 from emulator.runtime.family import ControlRoute
+
+_CONVERTOR = re.compile(r"\{(\w+):\w+\}")
+"""Starlette's ``{name:path}`` convertors, which an OpenAPI path template writes ``{name}``."""
 
 
 def build_routes(table: Iterable[ControlRoute]) -> list[Route]:
@@ -22,5 +26,5 @@ def control_document(table: Iterable[ControlRoute]) -> dict[str, Any]:
     """The control API's own OpenAPI document (served at ``/_emulator/openapi.json``)."""
     paths: dict[str, dict[str, Any]] = {}
     for r in table:
-        paths.setdefault(r.path, {})[r.method.lower()] = {"operationId": r.operation_id, "summary": r.summary, **r.spec}
+        paths.setdefault(_CONVERTOR.sub(r"{\1}", r.path), {})[r.method.lower()] = {"operationId": r.operation_id, "summary": r.summary, **r.spec}
     return {"openapi": "3.1.0", "info": {"title": "telnyx-emulator control API", "version": __version__}, "paths": paths}

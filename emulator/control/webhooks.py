@@ -108,7 +108,6 @@ async def send_test(request: Request) -> Response:
 
 
 _ID = {"name": "event_id", "in": "path", "required": True, "schema": {"type": "string"}}
-_Q = lambda name, **schema: {"name": name, "in": "query", "schema": {"type": "string", **schema}}  # noqa: E731
 
 
 CONTROL: tuple[ControlRoute, ...] = (
@@ -141,16 +140,13 @@ CONTROL: tuple[ControlRoute, ...] = (
     ControlRoute(
         "GET", "/_emulator/webhooks/deliveries/{event_id}", get_delivery, "getWebhookDelivery",
         "One event with every attempt: exact body, headers, status or error, latency",
-        {
-            "parameters": [{"name": "event_id", "in": "path", "required": True, "schema": {"type": "string"}}],
-            "responses": {"200": {"description": "event"}, "404": {"description": "unknown id"}},
-        },
+        {"parameters": [_ID], "responses": {"200": {"description": "event"}, "404": {"description": "unknown id"}}},
     ),
     ControlRoute(
         "POST", "/_emulator/webhooks/deliveries/{event_id}/replay", replay_delivery, "replayWebhookDelivery",
         "Deliver a logged event again, optionally to another URL",
         {
-            "parameters": [{"name": "event_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "parameters": [_ID],
             "requestBody": {
                 "content": {
                     "application/json": {"schema": {"type": "object", "properties": {"url": {"type": "string"}}}},

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
@@ -29,3 +32,17 @@ def test_reset_one_tenant_or_all(app: Starlette, client: TestClient) -> None:
     assert state.tenants == {}
     bad = client.post("/_emulator/reset", content=b"{not json")
     assert bad.status_code == 400
+
+
+def test_control_api_document_keeps_every_operation_it_had(client: TestClient) -> None:
+    """The control API is compatible across the move to families: every operation of the
+    document as it was before (committed) is still described, unchanged; new ones may be added.
+    Paths are OpenAPI templates (``{filename}``), never Starlette convertors (``{filename:path}``)."""
+    before = json.loads((Path(__file__).parent / "data" / "control-api-before-families.json").read_text())["paths"]
+    now = client.get("/_emulator/openapi.json").json()["paths"]
+    for path, operations in before.items():
+        for method, op in operations.items():
+            assert now.get(path, {}).get(method) == op, f"{method.upper()} {path} changed or went missing"
+    assert not [p for p in now if ":" in p]
+    ids = [op["operationId"] for ops in now.values() for op in ops.values()]
+    assert len(ids) == len(set(ids))

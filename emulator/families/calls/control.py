@@ -297,10 +297,7 @@ CONTROL: tuple[ControlRoute, ...] = (
     ControlRoute(
         "POST", "/_emulator/calls/inbound", inbound, "startInboundCall",
         "Start an inbound call (from, to, connection_id, api_key, steps)",
-        {
-            "requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}},
-            "responses": {"201": {"description": "call"}},
-        },
+        {"requestBody": _OBJ, "responses": {"201": {"description": "call"}}},
     ),
     ControlRoute(
         "GET", "/_emulator/calls/scripts", scripts, "listCallScripts",
@@ -310,10 +307,7 @@ CONTROL: tuple[ControlRoute, ...] = (
     ControlRoute(
         "POST", "/_emulator/calls/scripts", scripts, "queueCallScript",
         "Queue the other party's steps for the next call to `to`",
-        {
-            "requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}},
-            "responses": {"201": {"description": "queued"}},
-        },
+        {"requestBody": _OBJ, "responses": {"201": {"description": "queued"}}},
     ),
     ControlRoute(
         "DELETE", "/_emulator/calls/scripts", scripts, "clearCallScripts",
@@ -323,20 +317,14 @@ CONTROL: tuple[ControlRoute, ...] = (
     ControlRoute(
         "GET", "/_emulator/calls/{call_id}", get_call, "getCall",
         "One simulated call",
-        {
-            "parameters": [{"name": "call_id", "in": "path", "required": True, "schema": {"type": "string"}}],
-            "responses": {"200": {"description": "call"}},
-        },
+        {"parameters": [_ID], "responses": {"200": {"description": "call"}}},
     ),
     ControlRoute(
         "POST", "/_emulator/calls/{call_id}/events/{event_type}", trigger_event, "triggerCallEvent",
         "Send one event for the call now (body overrides payload fields)",
         {
-            "parameters": [
-                {"name": "call_id", "in": "path", "required": True, "schema": {"type": "string"}},
-                {"name": "event_type", "in": "path", "required": True, "schema": {"type": "string"}},
-            ],
-            "requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}},
+            "parameters": [_ID, {"name": "event_type", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "requestBody": _OBJ,
             "responses": {"202": {"description": "emitted"}},
         },
     ),
@@ -345,7 +333,7 @@ CONTROL: tuple[ControlRoute, ...] = (
         "The other party: answer, reject, hangup, dtmf, say, amd, script",
         {
             "parameters": [
-                {"name": "call_id", "in": "path", "required": True, "schema": {"type": "string"}},
+                _ID,
                 {
                     "name": "verb",
                     "in": "path",
@@ -353,7 +341,7 @@ CONTROL: tuple[ControlRoute, ...] = (
                     "schema": {"enum": ["answer", "reject", "hangup", "dtmf", "say", "amd", "script"]},
                 },
             ],
-            "requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}},
+            "requestBody": _OBJ,
             "responses": {"200": {"description": "done"}},
         },
     ),

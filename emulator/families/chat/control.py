@@ -82,57 +82,7 @@ CONTROL: tuple[ControlRoute, ...] = (
         "POST", "/_emulator/rules", add_rules, "addRules",
         "Add scripted model replies (one rule, or {rules: [...]})",
         {
-            "requestBody": {
-                "content": {
-                    "application/json": {
-                        "schema": {
-                            "type": "object",
-                            "properties": {
-                                "match": {
-                                    "type": "object",
-                                    "properties": {
-                                        "contains": {"type": "string"},
-                                        "regex": {"type": "string"},
-                                        "model": {"type": "string"},
-                                        "turn": {
-                                            "enum": ["user", "tool"],
-                                            "description": "Conversation ends with a user message or with tool results",
-                                        },
-                                    },
-                                },
-                                "reply": {
-                                    "type": "object",
-                                    "properties": {
-                                        "content": {"type": "string"},
-                                        "tool_calls": {
-                                            "type": "array",
-                                            "items": {
-                                                "type": "object",
-                                                "properties": {"name": {"type": "string"}, "arguments": {}},
-                                            },
-                                        },
-                                        "error": {
-                                            "type": "object",
-                                            "properties": {
-                                                "status": {"type": "integer"},
-                                                "code": {"type": "string"},
-                                                "detail": {"type": "string"},
-                                            },
-                                        },
-                                    },
-                                },
-                                "times": {"type": "integer", "minimum": 1, "default": 1},
-                                "repeat": {"type": "boolean", "default": False},
-                                "api_key": {
-                                    "type": "string",
-                                    "description": "Scope the rule to one tenant; omitted = every API key.",
-                                },
-                            },
-                            "required": ["reply"],
-                        },
-                    },
-                },
-            },
+            "requestBody": {"content": {"application/json": {"schema": _RULE_SCHEMA}}},
             "responses": {"201": {"description": "added"}},
         },
     ),

@@ -77,21 +77,21 @@ CONTROL: tuple[ControlRoute, ...] = (
     ControlRoute(
         "GET", "/_emulator/buckets", list_files, "listBucketFiles",
         "Files uploaded for an API key",
-        {
-            "parameters": [{"name": "api_key", "in": "query", "required": True, "schema": {"type": "string"}}],
-            "responses": {"200": {"description": "files"}},
-        },
+        {"parameters": [_KEY], "responses": {"200": {"description": "files"}}},
     ),
     ControlRoute(
-        "PUT", "/_emulator/buckets/{bucket}/{filename:path}", put_file, "put_file",
-        "put_file",
+        "PUT", "/_emulator/buckets/{bucket}/{filename:path}", put_file, "putBucketFile",
+        "Upload a file (raw body) into an API key's bucket",
+        {**_FILE, "requestBody": {"content": {"*/*": {"schema": {"format": "binary", "type": "string"}}}}, "responses": {"201": {"description": "stored"}}},
     ),
     ControlRoute(
-        "GET", "/_emulator/buckets/{bucket}/{filename:path}", get_file, "get_file",
-        "get_file",
+        "GET", "/_emulator/buckets/{bucket}/{filename:path}", get_file, "getBucketFile",
+        "The file's bytes",
+        {**_FILE, "responses": {"200": {"description": "bytes"}, "404": {"description": "absent"}}},
     ),
     ControlRoute(
-        "DELETE", "/_emulator/buckets/{bucket}/{filename:path}", delete_file, "delete_file",
-        "delete_file",
+        "DELETE", "/_emulator/buckets/{bucket}/{filename:path}", delete_file, "deleteBucketFile",
+        "Delete a file",
+        {**_FILE, "responses": {"204": {"description": "deleted"}, "404": {"description": "absent"}}},
     ),
 )
