@@ -60,13 +60,17 @@ log = logging.getLogger("emulator")
 
 CONTROL_PREFIX = "/_emulator"
 
-KERNEL_CONTROL: tuple[ControlRoute, ...] = (
-    system.CONTROL
-    + control_webhooks.CONTROL
-    + control_faults.CONTROL
-    + state_control.CONTROL
-    + lifecycle_policies.CONTROL
-)
+
+
+def kernel_control(lifecycle_kinds: tuple[str, ...]) -> tuple[ControlRoute, ...]:
+    """The kernel's control routes (each family adds its own through its manifest)."""
+    return (
+        system.CONTROL
+        + control_webhooks.CONTROL
+        + control_faults.CONTROL
+        + state_control.CONTROL
+        + lifecycle_policies.control(lifecycle_kinds)
+    )
 
 
 def build_emulator(settings: Settings, doc: SpecDocument | None = None, families: tuple[Family, ...] = FAMILIES) -> Emulator:
@@ -160,7 +164,7 @@ def create_app(settings: Settings | None = None, *, doc: SpecDocument | None = N
     """A complete emulator. Call it twice and you get two emulators that share nothing."""
     settings = settings or Settings()
     emulator = build_emulator(settings, doc, families)
-    control = KERNEL_CONTROL + tuple(route for family in families for route in family.control)
+    control = kernel_control(emulator.services.lifecycles.kinds) + tuple(route for family in families for route in family.control)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from emulator.control.requests import emulator_of, json_body, tenant_key
+from emulator.control.table import API_KEY_PARAM
 from emulator.core.errors import ErrorItem, ValidationFailed
 from emulator.http.responses import JSONResponse
 from emulator.runtime.family import ControlRoute
@@ -45,84 +46,64 @@ async def advance(request: Request) -> Response:
     return JSONResponse({"advanced": moved})
 
 
-_KEY = {"name": "api_key", "in": "query", "required": True, "schema": {"type": "string"}}
-
-
-CONTROL: tuple[ControlRoute, ...] = (
-    ControlRoute(
-        "GET", "/_emulator/lifecycles", view, "lifecycles",
-        "Transition policies per resource kind and pending transitions",
-        {"parameters": [_KEY], "responses": {"200": {"description": "policies"}}},
-    ),
-    ControlRoute(
-        "POST", "/_emulator/lifecycles/advance", advance, "advanceLifecycles",
-        "Run pending transitions now (for the manual policy)",
-        {
-            "parameters": [_KEY],
-            "requestBody": {
-                "content": {
-                    "application/json": {
-                        "schema": {
-                            "type": "object",
-                            "properties": {
-                                "kind": {
-                                    "type": "string",
-                                    "enum": [
-                                        "embedding_task",
-                                        "fine_tuning_job",
-                                        "mission_run",
-                                        "cluster",
-                                        "insight_run",
-                                        "stt_report",
-                                    ],
+def control(kinds: tuple[str, ...]) -> tuple[ControlRoute, ...]:
+    """The routes, documenting the kinds the families' manifests declare (``Lifecycles.kinds``)."""
+    kind = {"type": "string", "enum": list(kinds)}
+    return (
+        ControlRoute(
+            "GET", "/_emulator/lifecycles", view, "lifecycles",
+            "Transition policies per resource kind and pending transitions",
+            {"parameters": [API_KEY_PARAM], "responses": {"200": {"description": "policies"}}},
+        ),
+        ControlRoute(
+            "POST", "/_emulator/lifecycles/advance", advance, "advanceLifecycles",
+            "Run pending transitions now (for the manual policy)",
+            {
+                "parameters": [API_KEY_PARAM],
+                "requestBody": {
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "properties": {
+                                    "kind": kind,
+                                    "id": {"type": "string"},
+                                    "steps": {"type": "integer", "minimum": 1},
                                 },
-                                "id": {"type": "string"},
-                                "steps": {"type": "integer", "minimum": 1},
                             },
                         },
                     },
                 },
+                "responses": {"200": {"description": "what moved"}},
             },
-            "responses": {"200": {"description": "what moved"}},
-        },
-    ),
-    ControlRoute(
-        "PUT", "/_emulator/lifecycles/{kind}", set_policy, "setLifecyclePolicy",
-        "Set how one kind of resource moves through its statuses",
-        {
-            "parameters": [
-                _KEY,
-                {
-                    "name": "kind",
-                    "in": "path",
-                    "required": True,
-                    "schema": {
-                        "type": "string",
-                        "enum": [
-                            "embedding_task",
-                            "fine_tuning_job",
-                            "mission_run",
-                            "cluster",
-                            "insight_run",
-                            "stt_report",
-                        ],
+        ),
+        ControlRoute(
+            "PUT", "/_emulator/lifecycles/{kind}", set_policy, "setLifecyclePolicy",
+            "Set how one kind of resource moves through its statuses",
+            {
+                "parameters": [
+                    API_KEY_PARAM,
+                    {
+                        "name": "kind",
+                        "in": "path",
+                        "required": True,
+                        "schema": kind,
                     },
-                },
-            ],
-            "requestBody": {
-                "content": {
-                    "application/json": {
-                        "schema": {
-                            "type": "object",
-                            "properties": {
-                                "mode": {"type": "string", "enum": ["after", "immediate", "manual"]},
-                                "seconds": {"type": "number", "minimum": 0},
+                ],
+                "requestBody": {
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "properties": {
+                                    "mode": {"type": "string", "enum": ["after", "immediate", "manual"]},
+                                    "seconds": {"type": "number", "minimum": 0},
+                                },
                             },
                         },
                     },
                 },
+                "responses": {"200": {"description": "policy"}},
             },
-            "responses": {"200": {"description": "policy"}},
-        },
-    ),
-)
+        ),
+    )

@@ -12,6 +12,9 @@ from starlette.routing import Route
 from emulator.core.version import VERSION as __version__
 from emulator.runtime.family import ControlRoute
 
+API_KEY_PARAM: dict[str, Any] = {"name": "api_key", "in": "query", "required": True, "schema": {"type": "string"}}
+"""The tenant a control request steers (``control/requests.py``: ``tenant_key``), as documented."""
+
 _CONVERTOR = re.compile(r"\{(\w+):\w+\}")
 """Starlette's ``{name:path}`` convertors, which an OpenAPI path template writes ``{name}``."""
 

@@ -7,6 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from emulator.control.requests import emulator_of, tenant_key
+from emulator.control.table import API_KEY_PARAM
 from emulator.families.conversations.service import conversation_store
 from emulator.http.responses import JSONResponse
 from emulator.runtime.family import ControlRoute
@@ -26,7 +27,7 @@ CONTROL: tuple[ControlRoute, ...] = (
         "End an AI conversation (runs its assistant's insights)",
         {
             "parameters": [
-                {"name": "api_key", "in": "query", "required": True, "schema": {"type": "string"}},
+                API_KEY_PARAM,
                 {"name": "conversation_id", "in": "path", "required": True, "schema": {"type": "string"}},
             ],
             "responses": {

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from emulator.control.requests import emulator_of
+from emulator.control.table import API_KEY_PARAM
 from emulator.core.errors import BadRequest, NotFound, PayloadTooLarge
 from emulator.families.embeddings.bucket_store import BucketStore
 from emulator.http.responses import JSONResponse
@@ -68,8 +69,7 @@ async def list_files(request: Request) -> Response:
     return JSONResponse({"data": rows, "meta": {"total": len(rows)}})
 
 
-_KEY = {"name": "api_key", "in": "query", "required": True, "schema": {"type": "string"}}
-_FILE = {"parameters": [_KEY, {"name": "bucket", "in": "path", "required": True, "schema": {"type": "string"}},
+_FILE = {"parameters": [API_KEY_PARAM, {"name": "bucket", "in": "path", "required": True, "schema": {"type": "string"}},
                         {"name": "filename", "in": "path", "required": True, "schema": {"type": "string"}}]}
 
 
@@ -77,7 +77,7 @@ CONTROL: tuple[ControlRoute, ...] = (
     ControlRoute(
         "GET", "/_emulator/buckets", list_files, "listBucketFiles",
         "Files uploaded for an API key",
-        {"parameters": [_KEY], "responses": {"200": {"description": "files"}}},
+        {"parameters": [API_KEY_PARAM], "responses": {"200": {"description": "files"}}},
     ),
     ControlRoute(
         "PUT", "/_emulator/buckets/{bucket}/{filename:path}", put_file, "putBucketFile",
