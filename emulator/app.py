@@ -23,7 +23,7 @@ from starlette.middleware import Middleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from emulator.control import faults as control_faults
-from emulator.control import lifecycle_policies, state_control, system
+from emulator.control import lifecycle_policies, modes, state_control, system
 from emulator.control import webhooks as control_webhooks
 from emulator.control.guard import AdminGuard, api_error_handler
 from emulator.control.table import build_routes
@@ -53,6 +53,7 @@ from emulator.openapi.validate import RequestValidator
 from emulator.runtime.emulator import Emulator, Services
 from emulator.runtime.family import ControlRoute, Family
 from emulator.runtime.fixtures import Fixtures, kernel_kinds
+from emulator.runtime.implicit import ImplicitResources, Tombstones
 from emulator.webhooks.dispatcher import WebhookDispatcher
 from emulator.webhooks.keys import load_signing_key
 
@@ -70,6 +71,7 @@ def kernel_control(lifecycle_kinds: tuple[str, ...]) -> tuple[ControlRoute, ...]
         + control_faults.CONTROL
         + state_control.CONTROL
         + lifecycle_policies.control(lifecycle_kinds)
+        + modes.CONTROL
     )
 
 
@@ -91,7 +93,7 @@ def build_emulator(settings: Settings, doc: SpecDocument | None = None, families
         # Our handlers must match our embedded document; with a user's --spec, handlers for
         # operations it lacks simply never run.
         raise RuntimeError(f"handlers bound to operations the document lacks: {unknown}")
-    names = StoreNames((GenericStore, *(store for family in families for store in family.stores)))
+    names = StoreNames((GenericStore, Tombstones, *(store for family in families for store in family.stores)))
     services = Services(
         webhooks=WebhookDispatcher(settings, state, load_signing_key(settings.signing_key, settings.state_dir)),
         model=ModelEngine(settings, state),
@@ -110,11 +112,13 @@ def build_emulator(settings: Settings, doc: SpecDocument | None = None, families
         state=state,
         services=services,
         store_names=names,
+        business_rules=tuple(rule for family in families for rule in family.business_rules),
     )
     services.crud = GenericCrud(emulator)
     for family in families:
         for factory in family.services:
             services.add_family_service(factory(emulator))
+    services.implicit = ImplicitResources(emulator, (*services.crud.id_kinds(), *(k for f in families for k in f.id_kinds)))
     kinds = {**kernel_kinds(), **{k: p for f in families for k, p in f.fixture_kinds.items()}}
     folders = [fixtures_dir(), *([settings.fixtures] if settings.fixtures is not None else [])]
     services.fixtures = Fixtures(emulator, kinds, folders)

@@ -130,6 +130,7 @@ def banner(settings: Any, emulator: Any, started: float) -> str:
             f"  document:   {document} ({len(emulator.index.operations)} operations)",
             f"  webhooks:   public key {emulator.services.webhooks.signing_key.public_key_b64}",
             f"  control:    {base}/_emulator",
+            f"  mode:       {emulator.state.modes.default.name}   (per API key: PUT /_emulator/modes/{{api_key}})",
             f"  ready in {time.perf_counter() - started:.2f}s",
         ]
     )

@@ -27,6 +27,8 @@ class JournalEntry:
     fault_rule: str | None
     transport_fault: str | None
     request_id: str | None
+    implicit: str | None = None  # kinds of implicit resource the request created (lenient mode)
+    warnings: str | None = None  # business rules it broke and was let through on (warn mode)
 
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)

@@ -67,6 +67,16 @@ class Settings(BaseSettings):
     stream_token_delay: float = Field(default=0.0, ge=0)
     """Wall-clock seconds between streamed model tokens (0 = as fast as possible)."""
 
+    # -- strict or lenient (emulator/core/modes.py) -----------------------------------------
+    unknown_ids: Literal["404", "create"] = "404"
+    """An id the caller's tenant does not have: ``404`` (strict), or ``create`` an implicit
+    resource synthesized from the document, which then behaves statefully."""
+    business_rules: Literal["enforce", "warn"] = "enforce"
+    """Checks the emulator makes beyond the document: ``enforce`` (422), or ``warn`` (go on with
+    the rule's substitute and name it in ``x-emulator-warning``)."""
+    lenient: bool = False
+    """Both of the above lenient: ``unknown_ids=create`` and ``business_rules=warn``."""
+
     # -- scenarios and state control (emulator/faults/, emulator/core/snapshot.py) ----------
     clock_start: str | None = None
     """Start the emulator clock here (ISO 8601 or Unix seconds) instead of at wall time."""

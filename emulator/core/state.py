@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 from emulator.core.clock import Clock, Scheduler
 from emulator.core.ids import IdFactory
+from emulator.core.modes import Modes
 from emulator.core.settings import Settings
 
 S = TypeVar("S")
@@ -52,6 +53,7 @@ class EmulatorState:
         self.settings = settings
         self.clock = Clock()
         self.scheduler = Scheduler(self.clock)
+        self.modes = Modes(settings)
         self.tenants: dict[str, TenantState] = {}
         self._reset_hooks: list[Callable[[EmulatorState, str | None], None]] = []
         self._tenant_hooks: list[Callable[[TenantState], None]] = []

@@ -11,10 +11,12 @@ a generic answer always validates. Classification lives in :mod:`emulator.crud.p
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from emulator.core.errors import ApiError, NotFound
 from emulator.crud.plan import Collection, Plan, Shape, build_plan, record_properties
+from emulator.runtime.implicit import IdKind, Ids
 
 if TYPE_CHECKING:
     from emulator.core.state import TenantState
@@ -73,6 +75,31 @@ class GenericCrud:
 
     def serves(self, operation: Operation) -> bool:
         return operation.operation_id in self.plan.actions
+
+    def id_kinds(self) -> tuple[IdKind, ...]:
+        """Every collection this fallback keeps, as a kind of implicit resource
+        (``runtime/implicit.py``): an unknown id in the lenient mode becomes a full record."""
+        kinds = []
+        for coll in self.plan.collections.values():
+            if not any(op in self.plan.actions for op in coll.ops.values()) or coll.ops.get("read") in self.emulator.handlers:
+                continue
+            kinds.append(IdKind(kind=_noun(coll), template=coll.item_template, exists=self._exists(coll), adopt=self._adopt(coll)))
+        return tuple(kinds)
+
+    def _exists(self, coll: Collection) -> Callable[[Emulator, str, Ids], bool]:
+        def exists(emulator: Emulator, api_key: str, ids: Ids) -> bool:
+            store = emulator.state.tenant(api_key).store(GenericStore)
+            return store.get(coll.concrete(dict(ids)), ids.get(coll.param, "")) is not None
+
+        return exists
+
+    def _adopt(self, coll: Collection) -> Callable[[Emulator, str, Ids, dict[str, Any]], None]:
+        def adopt(emulator: Emulator, api_key: str, ids: Ids, _record: dict[str, Any]) -> None:
+            key, record_id = coll.concrete(dict(ids)), ids.get(coll.param, "")
+            record = self._build(coll, key, record_id, {}, dict(ids))
+            emulator.state.tenant(api_key).store(GenericStore).collections.setdefault(key, {})[record_id] = record
+
+        return adopt
 
     async def handle(self, ctx: RequestContext) -> Any:
         action, collection = self.plan.actions[ctx.operation.operation_id]

@@ -17,10 +17,12 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from emulator.core.errors import ApiError, ErrorStyle, InternalError
+from emulator.core.rules import WARNING_HEADER
 from emulator.http.auth import authenticate
 from emulator.http.bodies import parse_body, read_body
 from emulator.http.context import RequestContext
 from emulator.http.responses import JSONResponse, render_error, to_response
+from emulator.runtime.implicit import IMPLICIT_HEADER
 
 if TYPE_CHECKING:
     from emulator.faults.chain import FaultChain
@@ -55,6 +57,7 @@ class Api:
             faults: FaultChain = emulator.services.faults
             await faults.before_handler(request, operation, path_params, api_key, raw)
             media_type, body = await parse_body(request, operation, raw)
+            mode = emulator.state.modes.of(api_key)
             validated = emulator.validator.validate(  # validate
                 operation,
                 path_params=path_params,
@@ -62,7 +65,10 @@ class Api:
                 headers=request.headers,
                 media_type=media_type,
                 body=body,
+                any_path_ids=mode.creates_unknown_ids,
             )
+            # implicit resources: what the request names and the tenant lacks (lenient mode only)
+            implicit = emulator.services.implicit.resolve(operation, api_key, validated.path) if mode.creates_unknown_ids else []
             ctx = RequestContext(
                 request=request,
                 emulator=emulator,
@@ -74,9 +80,17 @@ class Api:
                 body=validated.body,
                 raw_body=raw,
                 media_type=media_type,
+                mode=mode,
             )
             result = await self.handler_for(operation)(ctx)  # handler
-            return to_response(result, operation)  # render
+            response = to_response(result, operation)  # render
+            if operation.method == "DELETE" and response.status_code < 300:
+                emulator.services.implicit.deleted(operation, api_key, validated.path)
+            if implicit:
+                response.headers[IMPLICIT_HEADER] = request.state.implicit = ", ".join(implicit)
+            if ctx.warnings:
+                response.headers[WARNING_HEADER] = request.state.warnings = ", ".join(ctx.warnings)
+            return response
         except ApiError as err:
             return render_error(err, style)
         except Exception:  # a bug of ours: log it, never leak a traceback to the client

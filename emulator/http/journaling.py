@@ -46,5 +46,7 @@ class Journaling:
                     fault_rule=state.get("fault_rule"),
                     transport_fault=fault["kind"] if fault else None,
                     request_id=state.get("request_id"),
+                    implicit=state.get("implicit"),
+                    warnings=state.get("warnings"),
                 )
             )

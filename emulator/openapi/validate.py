@@ -61,6 +61,7 @@ class _OperationPlan:
     params: list[_ParamPlan] = field(default_factory=list)
     bodies: dict[str, _BodyPlan] = field(default_factory=dict)
     body_required: bool = False
+    empty_body_ok: bool = False  # the body schema accepts {}: an absent body is an empty object
 
 
 class RequestValidator:
@@ -98,6 +99,9 @@ class RequestValidator:
                 p.validator = schemas.get(p.key)
             for b in plan.bodies.values():
                 b.validator = schemas.get(b.key)
+            # Absent body = {} when the schema has no required property (the document marks such
+            # bodies required although every field is optional; the SDKs and docs send none).
+            plan.empty_body_ok = any(b.validator.is_valid({}) for b in plan.bodies.values())
 
     # -- per request ----------------------------------------------------------------------------
     def validate(
@@ -109,7 +113,10 @@ class RequestValidator:
         headers: Mapping[str, str],
         media_type: str | None,
         body: Any,
+        any_path_ids: bool = False,
     ) -> ValidatedRequest:
+        """``any_path_ids``: a path parameter the document constrains (uuid format, pattern) is
+        taken as given when it does not conform — the lenient mode's placeholder ids."""
         plan = self._plans.get(operation.key)
         if plan is None:  # an operation built outside our index: nothing compiled to check it with
             return ValidatedRequest(dict(path_params), dict(query_items), {}, body)
@@ -120,7 +127,11 @@ class RequestValidator:
         header_out: dict[str, Any] = {}
         consumed: set[str] = set()
         for pp in plan.params:
+            mark = len(errors)
             value = self._parameter(pp, query, path_params, headers, consumed, errors)
+            if any_path_ids and pp.param.location == "path" and len(errors) > mark and pp.param.name in path_params:
+                del errors[mark:]
+                value = path_params[pp.param.name]
             if value is _NO_DEFAULT:
                 continue
             target = path_out if pp.param.location == "path" else query_out if pp.param.location == "query" else header_out
@@ -181,6 +192,8 @@ class RequestValidator:
         if not plan.bodies and not plan.body_required:
             return body
         if body is None or body == b"":
+            if plan.body_required and plan.empty_body_ok:
+                return {}
             if plan.body_required:
                 errors.append(ErrorItem("Field required: the request body is required", pointer="", kind="missing"))
             return body

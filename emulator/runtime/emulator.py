@@ -18,6 +18,7 @@ from typing import Any, Protocol, TypeVar, runtime_checkable
 from emulator.core.journal import Journal
 from emulator.core.lifecycles import Lifecycles
 from emulator.core.persistence import Persistence
+from emulator.core.rules import BusinessRule
 from emulator.core.settings import Settings
 from emulator.core.snapshot import Participant, StoreNames
 from emulator.core.state import EmulatorState, TenantState
@@ -27,6 +28,7 @@ from emulator.openapi.index import Operation, OperationIndex
 from emulator.openapi.loader import SpecDocument
 from emulator.openapi.synth import Synthesizer
 from emulator.openapi.validate import RequestValidator
+from emulator.runtime.implicit import IdKind, ImplicitResources
 from emulator.webhooks.dispatcher import WebhookDispatcher
 
 T = TypeVar("T")
@@ -43,6 +45,8 @@ class Fallback(Protocol):
     async def handle(self, ctx: Any) -> Any: ...
 
     def seed_records(self, tenant: TenantState, path: str, records: list[dict[str, Any]]) -> None: ...
+
+    def id_kinds(self) -> tuple[IdKind, ...]: ...
 
 
 class FixtureSet(Protocol):
@@ -65,12 +69,13 @@ class Lifespan(Protocol):
 class Services:
     """The runtime's long-lived services, each typed.
 
-    ``crud`` and ``fixtures`` are assigned right after the runtime exists (they read it);
+    ``crud``, ``implicit`` and ``fixtures`` are assigned right after the runtime exists (they read it);
     family services are added in ``FAMILIES`` order by ``emulator/app.py``.
     """
 
     crud: Fallback
     fixtures: FixtureSet
+    implicit: ImplicitResources
 
     def __init__(
         self,
@@ -130,6 +135,8 @@ class Emulator:
     services: Services
     store_names: StoreNames
     """Snapshot key -> store class, for every store the families declare (``core/snapshot.py``)."""
+    business_rules: tuple[BusinessRule, ...] = ()
+    """Every check the families make beyond the document (``core/rules.py``)."""
 
     def kind_of(self, operation: Operation) -> str:
         """How an operation is served: ``handler``, ``generic`` (stateful CRUD) or ``synthesized``."""

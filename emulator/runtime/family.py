@@ -12,6 +12,8 @@ that serves it — the kernel never imports a family:
 - ``fixture_kinds``: fixture file stems this family parses (``runtime/fixtures.py``);
 - ``lifecycle_kinds``: resource kinds whose time-driven chains users steer (``core/lifecycles.py``);
 - ``stores``: tenant store classes that take part in snapshots (each declares ``snapshot_name``);
+- ``id_kinds``: the kinds of resource addressed by id, for implicit resources (``runtime/implicit.py``);
+- ``business_rules``: every check the family makes beyond the document (``core/rules.py``);
 - ``paths`` / ``webhooks``: the parts of the published document this family owns, which the
   build-time derivation (``openapi/derive/``) keeps in the embedded document.
 """
@@ -23,7 +25,9 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
+from emulator.core.rules import BusinessRule
 from emulator.openapi.derive.build import Selection
+from emulator.runtime.implicit import IdKind
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -58,6 +62,8 @@ class Family:
     fixture_kinds: Mapping[str, FixtureParser] = field(default_factory=dict)
     lifecycle_kinds: tuple[str, ...] = ()
     stores: tuple[type[Any], ...] = ()
+    id_kinds: tuple[IdKind, ...] = ()
+    business_rules: tuple[BusinessRule, ...] = ()
     paths: tuple[str, ...] = ()
     """Document paths owned: ``/ai/assistants`` owns itself and every path below it; a pattern
     ending in ``$`` owns exactly that path."""

@@ -18,6 +18,11 @@ problem, not for a named schema) so that a refreshed Telnyx document is correcte
    response format, ``content: null`` on an assistant message that carries ``tool_calls`` (the
    SDK's own reply appended to the history), the ``developer`` role, and a named ``tool_choice``
    object. Each widened keyword is marked; the widening only ever *adds* accepted values.
+5. **Optional bodies marked required.** An operation whose request body is marked required
+   although its schema requires no property (every field optional: call-control commands such as
+   ``gather_stop`` or ``siprec_start``, ``update`` calls) is sent with no body at all by Telnyx's
+   own examples and SDKs, and the service accepts it. The body is made optional; an absent body
+   is an empty object (``openapi/validate.py`` applies the same rule to any loaded document).
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ WHY_STREAM = "answers text/event-stream when the request sets stream: true"
 WHY_NULLABLE = "default null on a non-nullable type: made nullable (the service returns null when unset)"
 WHY_DUPLICATE_ID = "duplicate operationId in the published document: renamed"
 WHY_OPENAI = "OpenAI compatibility: accepts what the openai SDK sends"
+WHY_OPTIONAL_BODY = "body marked required but no property is required: absent body = empty object"
 
 # (schema name, JSON pointer inside it, what to add) for the OpenAI-compatibility correction.
 # "enum+" appends enum values; "oneOf+" appends an alternative schema; "property+" adds a property.
@@ -219,9 +225,40 @@ def correct_openai_compatibility(doc: dict[str, Any], out: list[Correction]) -> 
         out.append(Correction(f"#/components/schemas/{_escape(name)}{pointer}", f"{WHY_OPENAI} ({how})"))
 
 
+def _requires_something(doc: dict[str, Any], schema: Any, depth: int = 0) -> bool:
+    """Whether ``{}`` could fail ``schema``: a required property, a minimum size, a type other
+    than object, or a union none of whose branches accepts ``{}`` (conservative: unknown = yes)."""
+    schema = _resolve(doc, schema)
+    if not isinstance(schema, dict) or depth > 16:
+        return True
+    kind = schema.get("type", "object")
+    if (kind != "object" and not (isinstance(kind, list) and "object" in kind)) or schema.get("required") or schema.get("minProperties"):
+        return True
+    if any(_requires_something(doc, part, depth + 1) for part in schema.get("allOf") or []):
+        return True
+    return any(
+        bool(schema.get(union)) and all(_requires_something(doc, b, depth + 1) for b in schema[union]) for union in ("oneOf", "anyOf")
+    )
+
+
+def correct_optional_bodies(doc: dict[str, Any], out: list[Correction]) -> None:
+    for section, key, method, op in _operations(doc):
+        body = op.get("requestBody")
+        if section != "paths" or not isinstance(body, dict) or "$ref" in body or not body.get("required"):
+            continue
+        content = body.get("content") or {}
+        schemas = [m.get("schema") for m in content.values() if isinstance(m, dict) and m.get("schema") is not None]
+        if not schemas or any(_requires_something(doc, s) for s in schemas):
+            continue
+        body["required"] = False
+        _mark(body, WHY_OPTIONAL_BODY)
+        out.append(Correction(f"#/{section}/{_escape(key)}/{method}/requestBody", WHY_OPTIONAL_BODY))
+
+
 def apply_corrections(doc: dict[str, Any], out: list[Correction]) -> None:
     """Apply every correction to ``doc`` in place; append what was changed to ``out``."""
     correct_streaming(doc, out)
     correct_null_defaults(doc, out)
     correct_duplicate_ids(doc, out)
     correct_openai_compatibility(doc, out)
+    correct_optional_bodies(doc, out)

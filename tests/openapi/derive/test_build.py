@@ -21,7 +21,7 @@ from emulator.cli import main as cli_main
 from emulator.core.paths import embedded_spec_path
 from emulator.families import FAMILIES
 from emulator.openapi.derive.build import FACT_EXTENSIONS, GENERIC_RESPONSE_TEXT, STATUS_TEXT, Derived, derive, dump_document
-from emulator.openapi.derive.corrections import CORRECTION_KEY, OPENAI_WIDENINGS, SSE, WHY_DUPLICATE_ID, WHY_NULLABLE, WHY_OPENAI, WHY_STREAM
+from emulator.openapi.derive.corrections import CORRECTION_KEY, OPENAI_WIDENINGS, SSE, WHY_DUPLICATE_ID, WHY_NULLABLE, WHY_OPENAI, WHY_OPTIONAL_BODY, WHY_STREAM
 from emulator.openapi.derive.summaries import summarize
 from emulator.openapi.loader import HTTP_METHODS, load_document
 from emulator.runtime.family import document_selection
@@ -135,7 +135,7 @@ def test_corrections_are_marked(doc: dict[str, Any]) -> None:
     marked = {"/".join(p): node[CORRECTION_KEY] for p, node in walk(doc) if CORRECTION_KEY in node}
     assert marked, "the published document needs corrections; none are marked"
     for where, why in marked.items():
-        assert any(w in why for w in (WHY_STREAM, WHY_NULLABLE, WHY_DUPLICATE_ID, WHY_OPENAI)), where
+        assert any(w in why for w in (WHY_STREAM, WHY_NULLABLE, WHY_DUPLICATE_ID, WHY_OPENAI, WHY_OPTIONAL_BODY)), where
     schemas = doc["components"]["schemas"]
     assert "json_schema" in schemas["ChatCompletionResponseFormatParam"]["properties"]["type"]["enum"]
     assert "developer" in schemas["ChatCompletionSystemMessageParam"]["properties"]["role"]["enum"]
@@ -276,6 +276,9 @@ def _undo_corrections(node: Any) -> Any:
             obj["operationId"] = obj["operationId"].rsplit("_", 1)[0]
         if WHY_OPENAI in why:
             _undo_openai(obj, why)
+        if WHY_OPTIONAL_BODY in why:
+            assert obj["required"] is False
+            obj["required"] = True
     return node
 
 
@@ -361,7 +364,7 @@ def test_required_request_body_fields_match(doc: dict[str, Any], published: dict
         if "requestBody" not in op:
             continue
         theirs_op = theirs_doc["paths"][path][method]
-        ours_body = ours_doc.deref(op["requestBody"])
+        ours_body = _undo_corrections(ours_doc.deref(op["requestBody"]))
         theirs_body = _deref(theirs_doc, theirs_op["requestBody"])
         assert ours_body.get("required") == theirs_body.get("required"), f"{method} {path}"
         for media, spec in (theirs_body.get("content") or {}).items():
