@@ -126,7 +126,7 @@ def build_emulator(settings: Settings, doc: SpecDocument | None = None, families
         services.persistence = Persistence(settings, state, names, services.snapshot_participants)
         services.persistence.load()
     _place_clock(emulator)
-    state.on_reset(_after_reset(services))
+    state.on_reset(_after_reset(emulator))
     return emulator
 
 
@@ -138,11 +138,15 @@ def _place_clock(emulator: Emulator) -> None:
         clock.set(clock.now(), freeze=True)
 
 
-def _after_reset(services: Services) -> Callable[[EmulatorState, str | None], None]:
+def _after_reset(emulator: Emulator) -> Callable[[EmulatorState, str | None], None]:
+    services = emulator.services
+
     def on_reset(_state: EmulatorState, api_key: str | None) -> None:
-        if api_key is None:  # a full reset puts the whole emulator back, rules included
+        if api_key is None:  # a full reset re-inits the emulator: rules, journal and clock included
             services.faults.reset()
             services.journal.clear()
+            emulator.state.clock.restart()
+            _place_clock(emulator)
         if services.persistence is not None:
             services.persistence.mark_dirty()
 

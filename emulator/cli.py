@@ -18,6 +18,7 @@ import uvicorn
 
 from emulator.core.settings import Settings
 from emulator.core.version import VERSION as __version__
+from emulator.http.server import http_protocol
 from emulator.openapi.derive.build import DeriveError, derive_file
 from emulator.openapi.loader import SpecLoadError
 from emulator.runtime.family import document_selection
@@ -154,6 +155,14 @@ def serve(args: argparse.Namespace) -> int:
         print(f"telnyx-emulator: cannot start: {exc}", file=sys.stderr)
         return 2
     print(banner(settings, app.state.emulator, started), flush=True)
+    if settings.host not in ("127.0.0.1", "localhost", "::1") and not settings.admin_token:
+        print(
+            f"WARNING: listening on {settings.host} with no --admin-token: anyone who can reach this port can read every "
+            "API key's state, journal and snapshot through /_emulator and reset it. Set --admin-token "
+            "(TELNYX_EMULATOR_ADMIN_TOKEN) unless the network is yours alone.",
+            file=sys.stderr,
+            flush=True,
+        )
     uvicorn.run(
         app,
         host=settings.host,
@@ -161,6 +170,7 @@ def serve(args: argparse.Namespace) -> int:
         log_level=settings.log_level,
         access_log=False,  # our own middleware logs requests when --access-log is on
         lifespan="on",
+        http=http_protocol(settings.header_timeout),  # slow-header clients get 408 (http/server.py)
     )
     return 0
 

@@ -101,7 +101,7 @@ def test_installed_emulator_starts_from_any_directory(installed_venv: Path, tmp_
                 break
             except OSError:
                 time.sleep(0.1)
-        assert b'"status":"ok"' in body and b'"operations":203' in body
+        assert b'"status":"ok"' in body and b'"operations":219' in body
         # The Dockerfile's HEALTHCHECK command, run as written (it reads the port from env).
         healthcheck = d["HEALTHCHECK"][0].split("CMD", 1)[1].strip()
         argv = [a.strip().strip('"') for a in re.findall(r'"(?:[^"\\]|\\.)*"', healthcheck)]
@@ -115,4 +115,4 @@ def test_installed_emulator_starts_from_any_directory(installed_venv: Path, tmp_
     finally:
         proc.terminate()
         output = proc.communicate(timeout=10)[0]
-    assert "telnyx-emulator 0.1.0" in output and "document:   embedded (203 operations)" in output
+    assert "telnyx-emulator 0.1.0" in output and "document:   embedded (219 operations)" in output

@@ -24,7 +24,7 @@ async def view(request: Request) -> Response:
 
 async def set_policy(request: Request) -> Response:
     emulator = emulator_of(request)
-    body = await json_body(request)
+    body = await json_body(request, keys=("api_key", "mode", "seconds"))
     key = tenant_key(request, body)
     policy = emulator.services.lifecycles.set_policy(key, request.path_params["kind"], body.get("mode", "after"), body.get("seconds"))
     return JSONResponse({"kind": request.path_params["kind"], **policy.view()})
@@ -32,7 +32,7 @@ async def set_policy(request: Request) -> Response:
 
 async def advance(request: Request) -> Response:
     emulator = emulator_of(request)
-    body = await json_body(request)
+    body = await json_body(request, keys=("api_key", "kind", "id", "steps"))
     key = tenant_key(request, body)
     kind, ref, steps = body.get("kind"), body.get("id"), body.get("steps")
     kinds = emulator.services.lifecycles.kinds

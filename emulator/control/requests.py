@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from starlette.requests import Request
 
-from emulator.core.errors import BadRequest
+from emulator.core.errors import BadRequest, ErrorItem, ValidationFailed
 
 if TYPE_CHECKING:
     from emulator.runtime.emulator import Emulator
@@ -24,9 +24,10 @@ def emulator_of(request: Request) -> Emulator:
     return emulator
 
 
-async def json_body(request: Request, *, allow_list: bool = False) -> Any:
+async def json_body(request: Request, *, allow_list: bool = False, keys: tuple[str, ...] | None = None) -> Any:
     """The control-API request body: a JSON object (``{}`` when empty), or with ``allow_list``
-    also a JSON array (e.g. several fault rules posted at once)."""
+    also a JSON array (e.g. several fault rules posted at once). With ``keys``, any other key
+    is a 422 naming it — a misspelt key (``script`` for ``steps``) must not be silently ignored."""
     raw = await request.body()
     if not raw.strip():
         return {}
@@ -36,7 +37,16 @@ async def json_body(request: Request, *, allow_list: bool = False) -> Any:
         raise BadRequest(f"The request body is not valid JSON: {exc.msg}") from exc
     if not isinstance(value, dict) and not (allow_list and isinstance(value, list)):
         raise BadRequest("The request body must be a JSON object" + (" or array." if allow_list else "."))
+    if keys is not None and isinstance(value, dict):
+        reject_unknown_keys(value, keys)
     return value
+
+
+def reject_unknown_keys(body: dict[str, Any], keys: tuple[str, ...]) -> None:
+    unknown = sorted(k for k in body if k not in keys)
+    if unknown:
+        expected = ", ".join(keys) or "no fields"
+        raise ValidationFailed(items=[ErrorItem(f"Unknown field {k!r}; expected {expected}", pointer=f"/{k}", kind="extra_forbidden") for k in unknown])
 
 
 def tenant_key(request: Request, body: dict[str, Any] | None = None) -> str:

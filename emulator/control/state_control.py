@@ -22,6 +22,9 @@ from emulator.http.responses import JSONResponse
 from emulator.runtime.family import ControlRoute
 from emulator.runtime.fixtures import FixtureError
 
+MAX_EPOCH = 253402300799.0
+"""9999-12-31T23:59:59Z: beyond it no timestamp can be written, so the clock never goes there."""
+
 if TYPE_CHECKING:
     from emulator.runtime.emulator import Emulator
 
@@ -54,6 +57,8 @@ def parse_instant(value: Any, pointer: str) -> float:
     if isinstance(value, bool):
         raise _invalid(pointer, "expected an ISO 8601 timestamp or Unix seconds")
     if isinstance(value, int | float):
+        if not 0 <= value <= MAX_EPOCH:
+            raise _invalid(pointer, "Unix seconds must lie between 1970 and year 9999")
         return float(value)
     if isinstance(value, str):
         try:
@@ -91,8 +96,8 @@ async def clock(request: Request) -> Response:
             clk.set(clk.now(), freeze=freeze)
         if "advance" in body:
             seconds = body["advance"]
-            if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
-                raise _invalid("/advance", "advance must be a non-negative number of seconds")
+            if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not 0 <= seconds <= MAX_EPOCH - clk.now():
+                raise _invalid("/advance", "advance must be a non-negative number of seconds that keeps the clock before year 10000")
             clk.advance(float(seconds))
             await emulator.state.scheduler.run_due()  # timers now due fire before we answer
     return JSONResponse(clock_view(emulator))
@@ -129,7 +134,7 @@ async def fixtures(request: Request) -> Response:
     emulator = emulator_of(request)
     service = emulator.services.fixtures
     if request.method == "POST":
-        body = await json_body(request)
+        body = await json_body(request, keys=("kind", "data"))
         kind = body.get("kind")
         if not isinstance(kind, str):
             raise _invalid("/kind", "kind is required (e.g. assistants, collection)")

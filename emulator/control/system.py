@@ -26,6 +26,7 @@ async def health(request: Request) -> Response:
             "version": __version__,
             "document": emulator.doc.source,
             "operations": len(emulator.index.operations),
+            "persistence": p.status() if (p := emulator.services.persistence) is not None else None,
         }
     )
 
@@ -33,7 +34,7 @@ async def health(request: Request) -> Response:
 async def reset(request: Request) -> Response:
     """Reset everything, or one API key's state with ``{"api_key": "..."}`` / ``?api_key=``."""
     emulator = emulator_of(request)
-    body = await json_body(request)
+    body = await json_body(request, keys=("api_key",))
     api_key = body.get("api_key") or request.query_params.get("api_key")
     if api_key is not None and not isinstance(api_key, str):
         raise BadRequest("api_key must be a string.")
@@ -79,6 +80,7 @@ CONTROL: tuple[ControlRoute, ...] = (
         "GET", "/_emulator/health", health, "health",
         "Liveness and the loaded document",
         {"responses": {"200": {"description": "ok"}}},
+        public=True,  # without the admin token: Docker's HEALTHCHECK sends none
     ),
     ControlRoute(
         "POST", "/_emulator/reset", reset, "reset",

@@ -63,7 +63,7 @@ async def get_delivery(request: Request) -> Response:
 async def replay_delivery(request: Request) -> Response:
     """Send a logged event again (same id and data); ``{"url": ...}`` redirects this round."""
     dispatcher = _dispatcher(request)
-    body = await json_body(request)
+    body = await json_body(request, keys=("url",))
     url = _url(body["url"], "url") if body.get("url") is not None else None
     event_id = request.path_params["event_id"]
     try:
@@ -84,7 +84,7 @@ async def clear_deliveries(request: Request) -> Response:
 async def send_test(request: Request) -> Response:
     """Emit a signed test event to ``url``; by default wait for its delivery and return it."""
     dispatcher = _dispatcher(request)
-    body = await json_body(request)
+    body = await json_body(request, keys=("url", "event_type", "payload", "api_key", "wait", "failover_url"))
     url = _url(body.get("url"), "url")
     event_type = body.get("event_type", "webhook.test")
     payload = body.get("payload", {"message": "telnyx-emulator test webhook"})

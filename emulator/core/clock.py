@@ -61,6 +61,12 @@ class Clock:
             self._offset = at - time.time()
         self._notify()
 
+    def restart(self) -> None:
+        """Back to wall time, running (what a new emulator starts with before settings apply)."""
+        self._frozen_at = None
+        self._offset = 0.0
+        self._notify()
+
     def on_change(self, listener: Callable[[], None]) -> None:
         self._listeners.append(listener)
 

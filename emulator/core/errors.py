@@ -47,7 +47,9 @@ CODES: Mapping[str, CodeInfo] = {
     "10016": CodeInfo("Service Unavailable", "document"),
     "40901": CodeInfo("Conflict", "document"),
     "10405": CodeInfo("Method not allowed", "emulator"),
+    "10408": CodeInfo("Request timeout", "emulator"),
     "10413": CodeInfo("Request entity too large", "emulator"),
+    "10499": CodeInfo("Client closed request", "emulator"),
     "10502": CodeInfo("Bad Gateway", "emulator"),
     "10415": CodeInfo("Unsupported media type", "emulator"),
     "10422": CodeInfo("Invalid parameter", "emulator"),
@@ -167,6 +169,17 @@ class Conflict(ApiError):
 
 class PayloadTooLarge(ApiError):
     status, code, title = 413, "10413", "Request entity too large"
+
+
+class RequestTimeout(ApiError):
+    status, code, title = 408, "10408", "Request timeout"
+
+
+class ClientClosed(ApiError):
+    """The client went away mid-request: nothing can be answered; journaled as 499 (nginx's
+    number for it), never as our 500."""
+
+    status, code, title = 499, "10499", "Client closed request"
 
 
 class UnsupportedMediaType(ApiError):

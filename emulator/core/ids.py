@@ -7,13 +7,30 @@ import random
 import uuid
 
 
+def _seed_of(*parts: object) -> int:
+    digest = hashlib.sha256(":".join(str(p) for p in parts).encode()).digest()
+    return int.from_bytes(digest[:8], "big")
+
+
 class IdFactory:
     """Deterministic ids for one tenant. Seeded by (global seed, tenant key) so two test suites
     sharing one emulator under different API keys do not perturb each other's ids."""
 
     def __init__(self, seed: int, scope: str) -> None:
-        digest = hashlib.sha256(f"{seed}:{scope}".encode()).digest()
-        self.random = random.Random(int.from_bytes(digest[:8], "big"))
+        self.seed = seed
+        self.scope = scope
+        self.random = random.Random(_seed_of(seed, scope))
+
+    def resume(self, run: int) -> None:
+        """Continue on a stream of its own for the ``run``-th start of a persisted emulator.
+
+        A restarted emulator must never hand out an id it gave before the restart, even one whose
+        record was lost (a crash before the save, a store that could not be saved): restoring the
+        saved generator state alone would replay those. So each run draws from a stream seeded by
+        (seed, scope, run) — still a pure function of its inputs, reseeded in place because
+        callers hold ``self.random``. Only persistence calls this (``core/persistence.py``), and
+        only from the second run on: without ``--persist`` ids stay exactly as the seed says."""
+        self.random.seed(_seed_of(self.seed, self.scope, f"run{run}"))
 
     def uuid(self) -> str:
         return str(uuid.UUID(int=self.random.getrandbits(128), version=4))

@@ -42,12 +42,16 @@ class Settings(BaseSettings):
     """Seed for ids, fake data and default replies: same seed + same requests = same bytes."""
     max_body_bytes: int = 10 * 1024 * 1024
     """Largest request body accepted; larger ones get 413."""
+    body_timeout: float = Field(default=30.0, gt=0)
+    """Seconds a client has to send a request body (a byte-at-a-time sender gets 408)."""
+    header_timeout: float = Field(default=30.0, gt=0)
+    """Seconds a client has to send a request's headers before the connection is closed."""
     webhook_url: str | None = None
     """Global default webhook URL for events with no call/connection-specific URL."""
     webhook_timeout: float = 2.0
     """Seconds a webhook receiver has to answer 2xx before the attempt counts as failed."""
     webhook_attempts: int = 3
-    """Attempts per URL (then the failover URL gets as many)."""
+    """Attempts per URL in all, the first try included (3 = a try and 2 retries); then the failover URL gets as many."""
     webhook_backoff: float = 0.2
     """Base of the exponential backoff between webhook attempts, in seconds."""
     webhook_concurrency: int = Field(default=100, ge=1)
@@ -98,12 +102,18 @@ class Settings(BaseSettings):
     journal_size: int = Field(default=1000, ge=0)
     """How many recent API requests ``GET /_emulator/journal`` remembers."""
     persist: bool = False
-    """Keep state across restarts in ``<state_dir>/state.sqlite3`` (saved on change and at exit)."""
-    persist_debounce: float = Field(default=0.5, ge=0)
-    """Seconds to wait after a change before saving, so bursts of writes cost one save."""
+    """Keep state across restarts in ``<state_dir>/state.sqlite3`` (each write saved before it is acknowledged)."""
+    persist_debounce: float = Field(default=0.0, ge=0)
+    """0 = save each write before its response (durable). Opt-in faster mode: batch saves this many
+    seconds apart; a crash may then lose the writes of the last ``persist_debounce`` seconds."""
     tts_engine: Literal["auto", "builtin", "espeak"] = "auto"
     """Text-to-speech voice: ``espeak`` (espeak-ng on PATH, intelligible), ``builtin`` (a
     dependency-free synthesized waveform) or ``auto`` (espeak-ng when present, else builtin)."""
+
+    # -- robustness (issue 12) ----------------------------------------------------------------
+    webhook_allow: str = ""
+    """Comma-separated hosts webhooks may be sent to (``host``, ``host:port``, ``*.example.com``;
+    empty = any host). A delivery to another host is not sent: it is logged as ``blocked``."""
 
     def accepted_api_keys(self) -> frozenset[str]:
         return frozenset(k.strip() for k in self.api_keys.split(",") if k.strip())

@@ -139,6 +139,7 @@ class GenericCrud:
             record = self.synth.for_schema(coll.record_schema, seed_key=f"{key}|{record_id}")
         if not isinstance(record, dict):
             record = {}
+        record = self.synth.without_invented(coll.record_schema, record, sent={**path, **fields})
         record = self._overlay(coll.record_schema, record, fields)
         props = record_properties(self.synth, coll.record_schema)
         for param, value in path.items():  # a nested record names its parents

@@ -8,6 +8,7 @@ public model-card figures, rounded. ``created`` is fixed so listings are byte-st
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,7 +43,9 @@ class ModelInfo:
         return self.id.split("/", 1)[0] if "/" in self.id else self.owned_by
 
     @property
-    def parameters_str(self) -> str:
+    def parameters_str(self) -> str | None:
+        if not self.parameters:
+            return None  # the vendor does not publish a parameter count
         value = float(self.parameters)
         for unit, size in (("T", 1e12), ("B", 1e9), ("M", 1e6)):
             if value >= size:
@@ -82,6 +85,21 @@ CHAT_MODELS: tuple[ModelInfo, ...] = (
     ModelInfo("openai/gpt-4o-mini", 8_000_000_000, 128_000, "Proprietary", "small", owned_by="openai",
               max_completion_tokens=16_384, is_vision_supported=True, languages=_MULTI,
               pricing=_price("0.150000", "0.600000")),
+    # Anthropic's models, as Telnyx's Anthropic-compatible endpoint (/ai/anthropic/v1/messages)
+    # serves them; the ``anthropic`` SDK sends the bare ids (``claude-sonnet-4-5``), which
+    # ALIASES maps here. Anthropic publishes no parameter counts (0 = undisclosed).
+    *(ModelInfo(f"anthropic/{name}", 0, context, "Proprietary", tier, owned_by="anthropic",
+                max_completion_tokens=completion, is_vision_supported=True, languages=_MULTI,
+                pricing=_price(prompt, output))
+      for name, context, completion, tier, prompt, output in (
+          ("claude-opus-4-5", 200_000, 64_000, "large", "5.000000", "25.000000"),
+          ("claude-sonnet-4-5", 200_000, 64_000, "large", "3.000000", "15.000000"),
+          ("claude-haiku-4-5", 200_000, 64_000, "medium", "1.000000", "5.000000"),
+          ("claude-opus-4-6", 200_000, 128_000, "large", "5.000000", "25.000000"),
+          ("claude-sonnet-4-6", 200_000, 64_000, "large", "3.000000", "15.000000"),
+          ("claude-3-7-sonnet-latest", 200_000, 64_000, "large", "3.000000", "15.000000"),
+          ("claude-3-5-haiku-latest", 200_000, 8_192, "small", "0.800000", "4.000000"),
+      )),
 )
 
 EMBEDDING_INFO: tuple[ModelInfo, ...] = (
@@ -91,18 +109,36 @@ EMBEDDING_INFO: tuple[ModelInfo, ...] = (
 )
 
 # Bare aliases some clients send (the assistant schema's example uses "gpt-4o").
-ALIASES: dict[str, str] = {"gpt-4o": "openai/gpt-4o", "gpt-4o-mini": "openai/gpt-4o-mini"}
+# Anthropic's bare ids are what the ``anthropic`` SDK sends; dated snapshots
+# (``claude-haiku-4-5-20251001``) answer as their model.
+ALIASES: dict[str, str] = {
+    "gpt-4o": "openai/gpt-4o",
+    "gpt-4o-mini": "openai/gpt-4o-mini",
+    **{info.id.removeprefix("anthropic/"): info.id for info in CHAT_MODELS if info.owned_by == "anthropic"},
+}
+_SNAPSHOT = re.compile(r"^(claude-[a-z0-9-]+?)-(\d{8})$")
 
 DEFAULT_CHAT_MODEL = "meta-llama/Meta-Llama-3.1-8B-Instruct"
 
 
 def chat_model(model_id: str) -> ModelInfo | None:
     """The catalogue row for a chat model id (aliases resolved), or None if unknown."""
-    model_id = ALIASES.get(model_id, model_id)
+    model_id = canonical(model_id)
     for info in CHAT_MODELS:
         if info.id == model_id:
             return info
     return None
+
+
+def canonical(model_id: str) -> str:
+    """The catalogue id ``model_id`` names: an alias's target, a dated Anthropic snapshot's
+    model (``claude-haiku-4-5-20251001`` → ``anthropic/claude-haiku-4-5``), else itself."""
+    if model_id in ALIASES:
+        return ALIASES[model_id]
+    snapshot = _SNAPSHOT.match(model_id.removeprefix("anthropic/"))
+    if snapshot is not None:
+        return ALIASES.get(snapshot.group(1), model_id)
+    return model_id
 
 
 def is_embedding_model(model_id: str) -> bool:

@@ -35,7 +35,7 @@ import orjson
 from emulator.core.errors import ApiError, ErrorItem, NotFound, ValidationFailed
 from emulator.core.paths import fixtures_dir
 from emulator.fakes import replies, structured, tokens
-from emulator.fakes.catalogue import ALIASES, DEFAULT_CHAT_MODEL, chat_model
+from emulator.fakes.catalogue import DEFAULT_CHAT_MODEL, canonical, chat_model
 from emulator.fakes.reply_rules import Rule, RuleBook
 
 if TYPE_CHECKING:
@@ -184,7 +184,7 @@ class ModelEngine:
         if base is not None:
             return base
         if chat_model(model) is not None:
-            return ALIASES.get(model, model)
+            return canonical(model)
         return model if self.rules.names_model(model) else DEFAULT_CHAT_MODEL
 
     def complete_text(self, api_key: str, model: str, system: str, turns: list[Message], *, output: OutputFormat | None = None) -> str:
@@ -197,21 +197,32 @@ class ModelEngine:
         )
         return self.complete(request).choices[0].content or ""
 
+    def is_known(self, model: str, *, tenant: TenantState | None = None) -> bool:
+        """Whether ``model`` names a chat model: the catalogue's (aliases included), one a scripted
+        rule names, or one ``tenant`` owns (fine-tuned, see :attr:`tenant_models`)."""
+        return (chat_model(model) is not None or self.rules.names_model(model)
+                or (tenant is not None and self.tenant_base_model(tenant, model) is not None))
+
+    @staticmethod
+    def unknown_model(model: str, *, pointer: str = "/model") -> NotFound:
+        """The 404 an unknown model id gets (what the hosted API answers)."""
+        return NotFound(
+            f"The model '{model}' does not exist or is not available; list models with GET /v2/ai/openai/models.",
+            items=[ErrorItem(f"The model '{model}' does not exist or is not available.", pointer=pointer)],
+        )
+
     def resolve_model(self, model: str, *, pointer: str = "/model", tenant: TenantState | None = None) -> str:
-        """The canonical id of a chat model, or a 404 (what the hosted API does for unknown ids).
+        """The canonical id of a chat model, or a 404 (:meth:`unknown_model`) — the strict
+        behaviour. A family that lets unknown ids through (a business rule's warn mode) checks
+        :meth:`is_known` first and substitutes ``DEFAULT_CHAT_MODEL``.
 
         A tenant's own models (fine-tuned ones, see :attr:`tenant_models`) are models too, for that tenant.
         """
         if chat_model(model) is not None:
-            return ALIASES.get(model, model)
-        if self.rules.names_model(model):
+            return canonical(model)
+        if self.is_known(model, tenant=tenant):
             return model
-        if tenant is not None and self.tenant_base_model(tenant, model) is not None:
-            return model
-        raise NotFound(
-            f"The model '{model}' does not exist or is not available; list models with GET /v2/ai/openai/models.",
-            items=[ErrorItem(f"The model '{model}' does not exist or is not available.", pointer=pointer)],
-        )
+        raise self.unknown_model(model, pointer=pointer)
 
     @staticmethod
     def check_conversation(messages: list[Message], pointer: str = "/messages") -> None:

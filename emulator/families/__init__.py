@@ -6,7 +6,18 @@ family's services plug into another's: conversations before assistants. Adding a
 folder + one line here.
 """
 
-from emulator.families import assistants, calls, chat, conversations, embeddings, fine_tuning, missions, speech
+from emulator.families import (
+    assistants,
+    calls,
+    chat,
+    collections,
+    conversations,
+    embeddings,
+    fine_tuning,
+    messaging,
+    missions,
+    speech,
+)
 from emulator.runtime.family import Family
 
 FAMILIES: tuple[Family, ...] = (
@@ -18,4 +29,6 @@ FAMILIES: tuple[Family, ...] = (
     embeddings.FAMILY,
     fine_tuning.FAMILY,
     missions.FAMILY,
+    collections.FAMILY,
+    messaging.FAMILY,
 )

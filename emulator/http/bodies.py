@@ -2,29 +2,41 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 from urllib.parse import parse_qsl
 
 import orjson
 from starlette.datastructures import UploadFile
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 
-from emulator.core.errors import BadRequest, ErrorItem, PayloadTooLarge, UnsupportedMediaType
+from emulator.core.errors import BadRequest, ClientClosed, ErrorItem, PayloadTooLarge, RequestTimeout, UnsupportedMediaType
+from emulator.http.storable import check_storable
 from emulator.openapi.index import Operation
 
 
-async def read_body(request: Request, limit: int) -> bytes:
-    """The raw body, refusing more than ``limit`` bytes before reading it all."""
+async def read_body(request: Request, limit: int, timeout: float = 30.0) -> bytes:
+    """The raw body, refusing more than ``limit`` bytes before reading it all, and a sender that
+    takes longer than ``timeout`` seconds (a byte-at-a-time client must not hold a worker)."""
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(f"The request body is larger than the limit of {limit} bytes.")
+    if request.method in ("GET", "HEAD", "DELETE", "OPTIONS") and not declared and "transfer-encoding" not in request.headers:
+        request._body = b""  # noqa: SLF001 - nothing to read (the common case, kept cheap)
+        return b""
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(f"The request body is larger than the limit of {limit} bytes.")
-        chunks.append(chunk)
+    try:
+        async with asyncio.timeout(timeout):
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise PayloadTooLarge(f"The request body is larger than the limit of {limit} bytes.")
+                chunks.append(chunk)
+    except TimeoutError:
+        raise RequestTimeout(f"The request body did not arrive within {timeout:g} s.") from None
+    except ClientDisconnect:
+        raise ClientClosed("The client closed the connection before sending the whole body.") from None
     body = b"".join(chunks)
     request._body = body  # noqa: SLF001 - lets request.form() parse what we already read
     return body
@@ -32,9 +44,13 @@ async def read_body(request: Request, limit: int) -> bytes:
 
 def _media_type(request: Request) -> str | None:
     raw = request.headers.get("content-type")
-    if not raw:
+    if raw is None or not raw.strip():
         return None
-    return raw.split(";", 1)[0].strip().lower() or None
+    media_type = raw.split(";", 1)[0].strip().lower()
+    kind, slash, sub = media_type.partition("/")
+    if not (kind and slash and sub) or " " in media_type:  # e.g. ";;;/": not a media type at all
+        raise UnsupportedMediaType(f"Content-Type {raw!r} is not a media type (type/subtype).")
+    return media_type
 
 
 def _accepts(declared: str, actual: str) -> bool:
@@ -65,21 +81,34 @@ def negotiate(operation: Operation, media_type: str | None) -> str | None:
     )
 
 
+def _is_curl_json(operation: Operation, raw: bytes) -> bool:
+    """``curl -d '{...}'`` without ``-H 'Content-Type: application/json'`` labels JSON as a form:
+    read it as JSON where the operation takes JSON and no form (what the user meant)."""
+    if operation.request_body is None or raw.lstrip()[:1] not in (b"{", b"["):
+        return False
+    declared = operation.request_body.content
+    return "application/x-www-form-urlencoded" not in declared and any("json" in d for d in declared)
+
+
 async def parse_body(request: Request, operation: Operation, raw: bytes) -> tuple[str | None, Any]:
     """(declared media type, parsed body). JSON → value, forms → dict, anything else → bytes."""
     actual = _media_type(request)
+    if actual == "application/x-www-form-urlencoded" and _is_curl_json(operation, raw):
+        actual = "application/json"
     if not raw:
         return (negotiate(operation, actual) if operation.request_body else actual), None
     declared = negotiate(operation, actual)
     kind = declared or actual or ""
     if "json" in kind:
         try:
-            return declared, orjson.loads(raw)
+            value = orjson.loads(raw)
         except orjson.JSONDecodeError as exc:
             raise BadRequest(
                 "The request body is not valid JSON.",
                 items=[ErrorItem(f"The request body is not valid JSON: {exc.msg} (at byte {exc.pos})", pointer="")],
             ) from exc
+        check_storable(value)
+        return declared, value
     if kind == "application/x-www-form-urlencoded":
         form: dict[str, Any] = {}
         for key, value in parse_qsl(raw.decode("utf-8", errors="replace"), keep_blank_values=True):

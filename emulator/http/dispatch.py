@@ -52,7 +52,7 @@ class Api:
             style = operation.style
             request.state.operation_id = operation.operation_id
             api_key = authenticate(request.scope["headers"], emulator.settings)  # auth
-            raw = await read_body(request, emulator.settings.max_body_bytes)  # body
+            raw = await read_body(request, emulator.settings.max_body_bytes, emulator.settings.body_timeout)  # body
             # faults/rate/latency: before validation, so a forced error never half-writes state
             faults: FaultChain = emulator.services.faults
             await faults.before_handler(request, operation, path_params, api_key, raw)

@@ -15,6 +15,7 @@ bracket keys, which is how SDKs send it (openapi-core then sees nothing).
 from __future__ import annotations
 
 import contextlib
+import math
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -24,6 +25,7 @@ from emulator.openapi.loader import SpecDocument
 
 TRUE_WORDS = ("y", "yes", "t", "true", "on", "1")
 FALSE_WORDS = ("n", "no", "f", "false", "off", "0")
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 _BRACKETS = re.compile(r"\[([^\[\]]*)\]")
 
 
@@ -79,9 +81,15 @@ class Caster:
     def _cast_typed(self, kind: str, schema: dict[str, Any], value: Any, path: tuple[str | int, ...], depth: int) -> Any:
         try:
             if kind == "integer":
-                return int(value)
+                number = int(value)
+                if not INT64_MIN <= number <= INT64_MAX:  # what we could never store or serialize
+                    raise CastFailure(value, "64-bit integer", path)
+                return number
             if kind == "number":
-                return float(value)
+                real = float(value)
+                if not math.isfinite(real):
+                    raise CastFailure(value, "finite number", path)
+                return real
             if kind == "boolean":
                 return _to_bool(value)
         except (ValueError, TypeError, AttributeError) as exc:

@@ -12,6 +12,8 @@ gets the same bytes; another seed differs.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from typing import Any
 
 from emulator.openapi import fake_values as fakes
@@ -19,6 +21,18 @@ from emulator.openapi.generator import MISSING, ValueGenerator
 from emulator.openapi.index import Operation
 
 __all__ = ["MISSING", "Synthesizer"]
+
+# Names of fields that make the emulator (or a client) act on them: where webhooks go, whom a
+# call or message reaches, which other resource is used. A record must not get an invented value
+# for one the user did not send — a made-up failover URL would have webhooks sent to a host
+# nobody gave us.
+_ACTING_NAME = re.compile(r"(^|_)(url|urls|uri|to|from|phone|phone_number|number|numbers)$|_ids?$")
+_ACTING_FORMATS = frozenset({"uri", "url", "uri-reference", "iri"})
+
+
+def _allows_null(schema: dict[str, Any]) -> bool:
+    kind = schema.get("type")
+    return bool(schema.get("nullable")) or kind == "null" or (isinstance(kind, list) and "null" in kind)
 
 
 class Synthesizer(ValueGenerator):
@@ -39,6 +53,35 @@ class Synthesizer(ValueGenerator):
             body = self.for_schema(schema or {}, seed_key=seed_key, hint=hint)
             return status, media_type, self._single_page(schema, body)
         return status, media_type, self._non_json(media_type, schema, seed_key)
+
+    def without_invented(self, schema: Any, record: dict[str, Any], sent: Mapping[str, Any], depth: int = 0) -> dict[str, Any]:
+        """``record`` with the acting fields the user did not send (URLs, numbers, references to
+        other resources) set to the schema's ``default`` when it declares one, else ``null``
+        when the type allows it, else left out when not required (required ones are kept).
+        Nested objects are treated the same way, against what was sent inside them."""
+        resolved = self.resolve(schema) if schema is not None else None
+        props = (resolved.get("properties") or {}) if isinstance(resolved, dict) else {}
+        required = set(resolved.get("required") or []) if isinstance(resolved, dict) else set()
+        out = dict(record)
+        for name in list(out):
+            if name == "id" or name not in props:
+                continue
+            sub = self.resolve(props[name])
+            if isinstance(out[name], dict) and depth < 4:
+                inner = sent.get(name)
+                out[name] = self.without_invented(props[name], out[name], inner if isinstance(inner, dict) else {}, depth + 1)
+                continue
+            if name in sent:
+                continue
+            if not isinstance(sub, dict) or not (_ACTING_NAME.search(name) or sub.get("format") in _ACTING_FORMATS):
+                continue
+            if "default" in sub:
+                out[name] = sub["default"]
+            elif _allows_null(sub):
+                out[name] = None
+            elif name not in required:
+                del out[name]
+        return out
 
     def _single_page(self, schema: Any, body: Any) -> Any:
         """A synthesized list says it is the only page, so SDK auto-pagination stops after it."""

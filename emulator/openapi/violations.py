@@ -130,6 +130,11 @@ def _union(path: list[str | int], instance: Any, branches: list[list[Any]]) -> I
         for error in fitting[0]:
             yield from _describe(error)
         return
+    if branches and all(b and all(e.kind.name == "required" and list(e.instance_path) == path for e in b) for b in branches):
+        # "a or b required" (e.g. content, or tool_calls on an assistant message): the first is missing
+        for error in branches[0]:
+            yield from _describe(error)
+        return
     if not fitting and branches and all(len(b) == 1 and type_miss(b[0]) for b in branches):
         types: list[str] = []
         for branch in branches:

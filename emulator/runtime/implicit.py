@@ -142,6 +142,7 @@ class ImplicitResources:
         if isinstance(value, dict) and isinstance(value.get("data"), dict) and set(value) <= {"data", "meta"}:
             value = value["data"]
         record: dict[str, Any] = dict(value) if isinstance(value, dict) else {}
+        record = synth.without_invented(self._data_schema(schema), record, sent=ids)
         last = list(ids)[-1] if ids else None
         for name, value_id in ids.items():
             if name in record:
@@ -149,6 +150,12 @@ class ImplicitResources:
         if last is not None and ("id" in record or last not in record):
             record["id"] = ids[last]
         return record
+
+    def _data_schema(self, schema: Any) -> Any:
+        """The record's schema inside a ``{"data": ...}`` envelope, or the schema itself."""
+        resolved = self.emulator.synthesizer.resolve(schema) if schema is not None else None
+        data = (resolved.get("properties") or {}).get("data") if isinstance(resolved, dict) else None
+        return data if data is not None else schema
 
     def _record_schema(self, template: str) -> Any:
         wanted = _segments(template)

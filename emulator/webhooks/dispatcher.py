@@ -5,6 +5,11 @@ loop with one shared HTTP session (``Sender``, aiohttp), so handlers never wait 
 receiver and the API stays responsive while receivers are slow or down. Events sharing an ``ordering_key`` (a call)
 go through one *lane* — a FIFO worked by a single task — so event N+1 is not sent before event N
 has finished all its attempts, while different keys (and key-less events) run in parallel.
+
+Each delivery makes ``webhook_attempts`` attempts in all at its URL (the first try included, with
+exponential backoff between them), then as many at its failover URL. A URL whose host
+``--webhook-allow`` excludes is never contacted: its one recorded attempt says why, and a
+delivery with nowhere else to go ends ``blocked`` (``webhooks/allow.py``).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from emulator.core.ids import IdFactory
+from emulator.webhooks.allow import HostAllowList
 from emulator.webhooks.envelope import Delivery, Event, FormRequest
 from emulator.webhooks.log import DeliveryLog
 from emulator.webhooks.outbox import dump_events, load_events
@@ -63,7 +69,10 @@ class WebhookDispatcher:
         """Signs every delivery; its public half is ``GET /_emulator/public-key``."""
         self.settings = settings
         self.state = state
+        self.allow = HostAllowList.parse(settings.webhook_allow)  # a bad pattern stops start-up
         self.log = DeliveryLog(self.settings.webhook_log_limit)
+        self._revision = 0  # deliveries' progress (the log counts adds and removals itself)
+        self._run = 0  # the persisted emulator's run, once restarted (see resume_ids)
         self._seq = itertools.count(1)
         self._ids: dict[str, IdFactory] = {}
         self._rng = random.Random(f"{self.settings.seed}:webhook-disorder")
@@ -145,9 +154,11 @@ class WebhookDispatcher:
         ordering_key: str | None = None,
         record_type: str = "event",
         occurred_at: str | None = None,
+        data_fields: dict[str, Any] | None = None,
     ) -> Event:
         """Record a JSON event and queue its delivery to ``urls`` (default: ``settings.webhook_url``).
-        With no URL at all the event is still logged, with status ``no_url``."""
+        With no URL at all the event is still logged, with status ``no_url``. ``data_fields``: further
+        members of the envelope's ``data`` the event's schema declares (beside ``payload``)."""
         event = self._new_event(
             tenant=tenant,
             event_type=event_type,
@@ -157,6 +168,7 @@ class WebhookDispatcher:
             ordering_key=ordering_key,
             record_type=record_type,
             occurred_at=occurred_at,
+            data_fields=dict(data_fields or {}),
         )
         event.freeze()
         return self._submit(event)
@@ -208,6 +220,7 @@ class WebhookDispatcher:
         round_ = event.round + 1
         deliveries = [Delivery(u, failover, round=round_) for u in targets]
         event.deliveries.extend(deliveries)
+        self._revision += 1
         self._enqueue(_Job(event, deliveries))
         return event
 
@@ -233,7 +246,7 @@ class WebhookDispatcher:
         ids = self._ids.get(tenant)
         if ids is None:
             # Own id stream per tenant: emitting webhooks must not shift the ids of resources.
-            ids = self._ids[tenant] = IdFactory(self.settings.seed, f"webhooks:{tenant}")
+            ids = self._ids[tenant] = self._stream(tenant)
         occurred_at = fields.pop("occurred_at") or self.state.clock.iso()
         return Event(
             id=ids.uuid(),
@@ -302,7 +315,7 @@ class WebhookDispatcher:
         self._loop = loop
         self._idle = asyncio.Event()
         self._idle.set()
-        self._sender = Sender(self.settings, self.state, self.signing_key)  # its client belongs to this loop
+        self._sender = Sender(self.settings, self.state, self.signing_key, self.allow)  # its client belongs to this loop
         self._tasks = set()
         queued = [job for lane in self._lanes.values() for job in lane] + self._backlog
         self._lanes.clear()
@@ -339,6 +352,7 @@ class WebhookDispatcher:
                 for d in job.deliveries:
                     if d.state == "pending":
                         d.state = "failed"
+                self._revision += 1
                 self._outstanding -= 1
                 if self._outstanding <= 0 and self._idle is not None:
                     self._outstanding = 0
@@ -356,6 +370,7 @@ class WebhookDispatcher:
         sender = self._sender
         assert sender is not None
         number = 0
+        blocked = True  # every leg's host excluded by --webhook-allow (nothing was sent)
         for url, failover in legs:
             for i in range(attempts):
                 if i:
@@ -363,15 +378,37 @@ class WebhookDispatcher:
                 number += 1
                 attempt = await sender.send(event, url, number, failover)
                 delivery.attempts.append(attempt)
+                self._revision += 1
+                if attempt.blocked:
+                    break  # trying again cannot help: on to the failover URL, if any
+                blocked = False
                 if attempt.ok:
                     delivery.state = "delivered"
                     delivery.delivered_to = url
                     if duplicate:
                         delivery.attempts.append(await sender.send(event, url, number, failover, duplicate=True))
                     return
-        delivery.state = "failed"
+        delivery.state = "blocked" if blocked else "failed"
 
     # -- snapshots (the service protocol of emulator/core/snapshot.py) -------------------------
+
+    @property
+    def snapshot_revision(self) -> tuple[int, int]:
+        """Changes whenever the outbox does: persistence skips dumping an unchanged one."""
+        return (self.log.revision, self._revision)
+
+    def resume_ids(self, run: int) -> None:
+        """A restarted persisted emulator (run 2, 3 ...): event ids never repeat those of an
+        earlier run, even of events that were lost with a crash (see ``IdFactory.resume``)."""
+        self._run = run
+        for ids in self._ids.values():
+            ids.resume(run)
+
+    def _stream(self, tenant: str) -> IdFactory:
+        ids = IdFactory(self.settings.seed, f"webhooks:{tenant}")
+        if self._run > 1:
+            ids.resume(self._run)
+        return ids
 
     def snapshot_dump(self) -> dict[str, Any]:
         """The outbox: every logged event with its attempts, plus the per-tenant id streams."""
@@ -393,6 +430,7 @@ class WebhookDispatcher:
             ids.random.setstate((version, tuple(internal), gauss))
             streams[str(tenant)] = ids
         self.log.clear()
+        self._revision += 1
         self._ids = streams
         self._seq = itertools.count(max(int(data.get("seq", 0)), max((ev.seq for ev in events), default=0)) + 1)
         for event in events:

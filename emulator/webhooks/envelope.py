@@ -15,9 +15,13 @@ from urllib.parse import urlencode
 
 import orjson
 
-DeliveryState = Literal["pending", "delivered", "failed"]
-EventStatus = Literal["pending", "delivered", "failed", "no_url"]
-EVENT_STATUSES: tuple[str, ...] = ("pending", "delivered", "failed", "no_url")
+DeliveryState = Literal["pending", "delivered", "failed", "blocked"]
+EventStatus = Literal["pending", "delivered", "failed", "blocked", "no_url"]
+EVENT_STATUSES: tuple[str, ...] = ("pending", "delivered", "failed", "blocked", "no_url")
+BLOCKED = "blocked: "
+"""Prefix of ``Attempt.error`` for a try not sent because ``--webhook-allow`` excludes the host."""
+KEPT_REPLY = 1024
+"""Bytes of a receiver's reply kept on an attempt; a longer reply is cut and marked truncated."""
 
 
 @dataclass
@@ -33,11 +37,17 @@ class Attempt:
     body: bytes
     headers: dict[str, str]
     status_code: int | None = None
-    error: str | None = None  # timeout | connection_refused | connection_reset | connect_error | <other>
+    error: str | None = None  # timeout | connection_refused | connection_reset | connect_error | blocked: <why> | <other>
     latency_ms: float | None = None
     finished_at: str | None = None
-    response_body: str | None = None
+    response_body: str | None = None  # the reply's first KEPT_REPLY bytes (the log must not grow with replies)
     duplicate: bool = False  # sent again by the "duplicate" disorder mode
+    response_truncated: bool = False  # the reply was longer than ``response_body``
+
+    @property
+    def blocked(self) -> bool:
+        """Not sent: ``--webhook-allow`` does not include the URL's host (the reason is in ``error``)."""
+        return self.error is not None and self.error.startswith(BLOCKED)
 
     @property
     def ok(self) -> bool:
@@ -61,6 +71,7 @@ class Attempt:
             out["headers"] = dict(self.headers)
             out["body"] = self.body.decode("utf-8", errors="replace")
             out["response_body"] = self.response_body
+            out["response_truncated"] = self.response_truncated
         return out
 
 
@@ -111,6 +122,9 @@ class Event:
     kind: str = "event"  # "event" (JSON envelope) or a form kind such as "texml"
     form: FormRequest | None = None
     deliveries: list[Delivery] = field(default_factory=list)
+    data_fields: dict[str, Any] = field(default_factory=dict)
+    """Members of ``data`` beside the common five that an event's schema declares (e.g. the
+    ``created_at`` of ``call.conversation.ended``)."""
     frozen: bytes = b""
     """``data`` serialised at emit time: later changes to the caller's payload dict cannot leak
     into retries, and a payload orjson cannot encode fails in ``emit``, not in the background."""
@@ -137,6 +151,8 @@ class Event:
             return "pending"
         if "failed" in states:
             return "failed"
+        if "blocked" in states:
+            return "blocked"
         return "delivered"
 
     @property
@@ -150,6 +166,7 @@ class Event:
             "event_type": self.event_type,
             "id": self.id,
             "occurred_at": self.occurred_at,
+            **self.data_fields,
             "payload": self.payload,
         }
 

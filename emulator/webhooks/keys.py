@@ -63,8 +63,13 @@ def load_signing_key(configured: str | None, state_dir: Path) -> SigningKey:
         return SigningKey(_decode_seed(key_file.read_text()))
     key = SigningKey.generate()
     try:
-        state_dir.mkdir(parents=True, exist_ok=True)
-        key_file.write_text(key.seed_b64 + "\n")
+        if not state_dir.exists():
+            state_dir.mkdir(mode=0o700, parents=True)
+            state_dir.chmod(0o700)  # the umask filters mkdir's mode; the dir holds secrets
+        # Created 0600 from the start: no moment when another user could read the seed.
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(key.seed_b64 + "\n")
         key_file.chmod(0o600)
     except OSError:
         pass  # a read-only home still gets a working (per-process) key

@@ -19,6 +19,8 @@ class DeliveryLog:
     def __init__(self, limit: int = 10_000) -> None:
         self.limit = max(1, limit)
         self._events: dict[str, Event] = {}  # insertion order = emit order
+        self.revision = 0
+        """Goes up whenever events are added or removed (persistence skips an unchanged outbox)."""
 
     def __len__(self) -> int:
         return len(self._events)
@@ -31,6 +33,7 @@ class DeliveryLog:
 
     def add(self, event: Event) -> None:
         self._events[event.id] = event
+        self.revision += 1
         if len(self._events) > self.limit:
             self._evict()
 
@@ -38,6 +41,7 @@ class DeliveryLog:
         return self._events.get(event_id)
 
     def clear(self, tenant: str | None = None) -> int:
+        self.revision += 1
         if tenant is None:
             n = len(self._events)
             self._events.clear()

@@ -11,9 +11,9 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from emulator.webhooks.envelope import Attempt, Delivery, Event, FormRequest
+from emulator.webhooks.envelope import KEPT_REPLY, Attempt, Delivery, Event, FormRequest
 
-_DELIVERY_STATES = ("pending", "delivered", "failed")
+_DELIVERY_STATES = ("pending", "delivered", "failed", "blocked")
 
 
 def _attempt_out(a: Attempt) -> dict[str, Any]:
@@ -22,24 +22,29 @@ def _attempt_out(a: Attempt) -> dict[str, Any]:
         "timestamp": a.timestamp, "method": a.method, "body": base64.b64encode(a.body).decode(),
         "headers": dict(a.headers), "status_code": a.status_code, "error": a.error,
         "latency_ms": a.latency_ms, "finished_at": a.finished_at, "response_body": a.response_body,
-        "duplicate": a.duplicate,
+        "duplicate": a.duplicate, "response_truncated": a.response_truncated,
     }
 
 
 def _attempt_in(d: dict[str, Any]) -> Attempt:
+    reply = d.get("response_body")
+    long_reply = isinstance(reply, str) and len(reply) > KEPT_REPLY  # a snapshot from elsewhere: keep the log bounded
+    if isinstance(reply, str) and long_reply:
+        reply = reply[:KEPT_REPLY]
     return Attempt(
         number=int(d["number"]), url=str(d["url"]), failover=bool(d["failover"]), started_at=str(d["started_at"]),
         timestamp=str(d["timestamp"]), method=str(d["method"]), body=base64.b64decode(d["body"], validate=True),
         headers={str(k): str(v) for k, v in d["headers"].items()}, status_code=d.get("status_code"),
         error=d.get("error"), latency_ms=d.get("latency_ms"), finished_at=d.get("finished_at"),
-        response_body=d.get("response_body"), duplicate=bool(d.get("duplicate", False)),
+        response_body=reply, duplicate=bool(d.get("duplicate", False)),
+        response_truncated=long_reply or bool(d.get("response_truncated", False)),
     )
 
 
 def event_out(ev: Event) -> dict[str, Any]:
     return {
         "id": ev.id, "seq": ev.seq, "tenant": ev.tenant, "event_type": ev.event_type, "payload": ev.payload,
-        "record_type": ev.record_type, "occurred_at": ev.occurred_at, "ordering_key": ev.ordering_key,
+        "record_type": ev.record_type, "occurred_at": ev.occurred_at, "data_fields": dict(ev.data_fields), "ordering_key": ev.ordering_key,
         "urls": list(ev.urls), "failover_url": ev.failover_url, "kind": ev.kind,
         "form": None if ev.form is None else {"method": ev.form.method, "fields": dict(ev.form.fields)},
         "deliveries": [
@@ -69,7 +74,7 @@ def event_in(d: dict[str, Any]) -> Event:
         id=str(d["id"]), seq=int(d["seq"]), tenant=str(d["tenant"]), event_type=str(d["event_type"]),
         payload=d["payload"], record_type=str(d["record_type"]), occurred_at=str(d["occurred_at"]),
         ordering_key=d.get("ordering_key"), urls=[str(u) for u in d["urls"]], failover_url=d.get("failover_url"),
-        kind=str(d.get("kind", "event")),
+        kind=str(d.get("kind", "event")), data_fields=dict(d.get("data_fields") or {}),
         form=None if form is None else FormRequest(method=form["method"], fields={str(k): str(v) for k, v in form["fields"].items()}),
         deliveries=deliveries,
     )

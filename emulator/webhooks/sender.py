@@ -4,6 +4,9 @@ One :class:`Sender` per event loop holds the shared ``aiohttp.ClientSession`` (i
 the keep-alive pool, for http and https) and the concurrency slots. A 2xx within
 ``webhook_timeout`` is success; anything else is recorded on the :class:`Attempt` (status code, or
 ``timeout`` / ``connection_refused`` / ``connection_reset`` / ``connect_error`` / ``invalid_url``).
+A URL whose host ``--webhook-allow`` excludes is not contacted at all: the attempt is recorded
+(the bytes that would have gone) with ``error = "blocked: <why>"`` (``webhooks/allow.py``). Only
+the first ``KEPT_REPLY`` bytes of a reply are kept, marked ``response_truncated`` when it was longer.
 
 Why aiohttp rather than httpx (used elsewhere): httpx's pool (httpcore over anyio) topped out at a
 few hundred signed deliveries/s on two cores with a p99 of seconds; aiohttp's connector and C
@@ -21,7 +24,8 @@ from urllib.parse import quote, unquote, urlsplit
 import aiohttp
 from yarl import URL
 
-from emulator.webhooks.envelope import Attempt, Event, form_request, json_body
+from emulator.webhooks.allow import HostAllowList
+from emulator.webhooks.envelope import BLOCKED, KEPT_REPLY, Attempt, Event, form_request, json_body
 
 if TYPE_CHECKING:
     from emulator.core.settings import Settings
@@ -29,7 +33,6 @@ if TYPE_CHECKING:
     from emulator.webhooks.keys import SigningKey
 
 USER_AGENT = "telnyx-webhooks"
-_KEPT_REPLY = 1024  # bytes of the receiver's reply kept on the attempt
 _MAX_REPLY = 1024 * 1024  # a longer reply is cut off here (and its connection not reused)
 # aiohttp would add these on its own; all headers are set here instead, so the logged headers are
 # exactly the ones on the wire.
@@ -39,13 +42,14 @@ _Target = tuple[URL, dict[str, str]]
 
 
 class Sender:
-    def __init__(self, settings: Settings, state: EmulatorState, signing_key: SigningKey) -> None:
+    def __init__(self, settings: Settings, state: EmulatorState, signing_key: SigningKey, allow: HostAllowList | None = None) -> None:
         self.signing_key = signing_key
         self.settings = settings
         self.state = state
         self._slots = asyncio.Semaphore(max(1, settings.webhook_concurrency))
         self._session: aiohttp.ClientSession | None = None
         self._targets: dict[str, _Target | str] = {}  # URL → target, or why it is unusable
+        self.allow = allow if allow is not None else HostAllowList.parse(settings.webhook_allow)
 
     async def aclose(self) -> None:
         if self._session is not None:
@@ -115,8 +119,12 @@ class Sender:
             headers=headers,
             duplicate=duplicate,
         )
+        blocked = self.allow.why_blocked(target) if wire is not None else None
         if wire is None:
             attempt.error = f"invalid_url: {found}"
+            attempt.latency_ms = 0.0
+        elif blocked is not None:
+            attempt.error = BLOCKED + blocked
             attempt.latency_ms = 0.0
         else:
             async with self._slots:  # wait for a connection slot *before* the timeout clock starts
@@ -134,7 +142,7 @@ class Sender:
                 async with session.request(
                     attempt.method, wire, data=attempt.body or None, headers=attempt.headers, allow_redirects=False
                 ) as response:
-                    reply = await _read_reply(response)
+                    reply, attempt.response_truncated = await _read_reply(response)
             attempt.status_code = response.status
             attempt.response_body = reply.decode("utf-8", errors="replace")
         except TimeoutError:  # ours, or aiohttp's backstop (ServerTimeoutError is a TimeoutError)
@@ -150,20 +158,22 @@ class Sender:
             attempt.error = f"{type(exc).__name__}: {exc}"
 
 
-async def _read_reply(response: aiohttp.ClientResponse) -> bytes:
-    """The start of the reply, for the log. A reply is read to its end so its connection can be
-    reused, unless it is longer than ``_MAX_REPLY`` (leaving it unread closes the connection)."""
+async def _read_reply(response: aiohttp.ClientResponse) -> tuple[bytes, bool]:
+    """(The start of the reply, for the log; whether there was more). A reply is read to its end
+    so its connection can be reused, unless it is longer than ``_MAX_REPLY`` (leaving it unread
+    closes the connection); only ``KEPT_REPLY`` bytes of it are ever kept."""
     if response.content_length is not None and response.content_length <= _MAX_REPLY:
-        return (await response.read())[:_KEPT_REPLY]
+        whole = await response.read()
+        return whole[:KEPT_REPLY], len(whole) > KEPT_REPLY
     kept = bytearray()
     total = 0
     async for chunk in response.content.iter_any():  # chunked or close-delimited
-        if len(kept) < _KEPT_REPLY:
-            kept += chunk[: _KEPT_REPLY - len(kept)]
+        if len(kept) < KEPT_REPLY:
+            kept += chunk[: KEPT_REPLY - len(kept)]
         total += len(chunk)
         if total > _MAX_REPLY:
             break
-    return bytes(kept)
+    return bytes(kept), total > KEPT_REPLY
 
 
 def parse_target(url: str) -> _Target | str:

@@ -12,11 +12,11 @@ from starlette.testclient import TestClient
 
 def test_control_api_health_public_key_operations(client: TestClient) -> None:
     health = client.get("/_emulator/health").json()
-    assert health["status"] == "ok" and health["operations"] == 203
+    assert health["status"] == "ok" and health["operations"] == 219
     key = client.get("/_emulator/public-key").json()["public_key"]
     assert len(__import__("base64").b64decode(key)) == 32
     ops = client.get("/_emulator/operations").json()
-    assert ops["meta"]["total"] == 203
+    assert ops["meta"]["total"] == 219
     kinds = {row["served_by"] for row in ops["data"]}
     assert kinds <= {"handler", "generic", "synthesized"}
     doc = client.get("/_emulator/openapi.json").json()
@@ -57,3 +57,20 @@ def _unordered(value: Any) -> Any:
     if isinstance(value, list):
         return [_unordered(v) for v in value]
     return value
+
+
+def test_a_full_reset_puts_the_clock_back(client: TestClient) -> None:
+    before = client.get("/_emulator/clock").json()["epoch"]
+    assert client.post("/_emulator/clock", json={"advance": 86400}).status_code == 200
+    assert client.get("/_emulator/clock").json()["epoch"] >= before + 86400
+    assert client.post("/_emulator/reset").status_code == 200
+    after = client.get("/_emulator/clock").json()
+    assert after["epoch"] < before + 3600 and after["frozen"] is False
+
+
+def test_unknown_keys_in_control_bodies_are_named(client: TestClient) -> None:
+    bad = client.post("/_emulator/reset", json={"apikey": "k"})
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["source"]["pointer"] == "/apikey"
+    assert "apikey" in bad.json()["errors"][0]["detail"]
+    assert client.post("/_emulator/lifecycles/advance", json={"api_key": "k", "step": 1}).status_code == 422

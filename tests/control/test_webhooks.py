@@ -212,3 +212,27 @@ def test_outbox_survives_snapshot_and_restore(setup: tuple[TestClient, WebhookDi
     bad = {**snap, "services": {"webhooks": {"events": [{"id": "x"}]}}}
     assert c.post("/_emulator/restore", json=bad).status_code == 422
     assert c.get(f"/_emulator/webhooks/deliveries/{sent['id']}").status_code == 200  # unchanged
+
+
+def test_send_test_and_replay_obey_webhook_allow(tmp_path: Path, receiver: Receiver) -> None:
+    """``--webhook-allow`` keeps the control API from fetching arbitrary hosts: the test event to
+    a host not listed is logged as blocked with the reason and never sent; allowed ones go."""
+    allowed = f"127.0.0.1:{receiver.server.server_port}"
+    app = create_app(Settings(state_dir=tmp_path, webhook_allow=allowed, **FAST))
+    with TestClient(app) as c:
+        r = c.post("/_emulator/webhooks/test", json={"url": "http://169.254.169.254/latest/meta-data"})
+        assert r.status_code == 200
+        blocked = r.json()["data"]
+        assert blocked["status"] == "blocked" and blocked["attempts"] == 1
+        [attempt] = blocked["deliveries"][0]["attempts"]
+        assert attempt["error"] == f"blocked: host 169.254.169.254:80 is not allowed by --webhook-allow ({allowed})"
+        assert attempt["response_body"] is None and attempt["status_code"] is None
+        listed = c.get("/_emulator/webhooks/deliveries", params={"status": "blocked"}).json()["data"]
+        assert [e["id"] for e in listed] == [blocked["id"]]
+        # Replaying it to an allowed URL delivers it; a replay to a listed-out host stays blocked.
+        assert c.post(f"/_emulator/webhooks/deliveries/{blocked['id']}/replay", json={"url": receiver.url()}).status_code == 202
+        app.state.emulator.services.webhooks.drain_sync()
+        assert c.get(f"/_emulator/webhooks/deliveries/{blocked['id']}").json()["data"]["status"] == "delivered"
+        ok = c.post("/_emulator/webhooks/test", json={"url": receiver.url()}).json()["data"]
+        assert ok["status"] == "delivered"
+    assert len(receiver.requests) == 2

@@ -14,7 +14,7 @@ from emulator.app import create_app
 from emulator.crud.generic import GenericStore
 from emulator.openapi.index import Operation
 from emulator.runtime.emulator import Emulator
-from tests.conftest import make_settings
+from tests.conftest import AUTH, make_settings
 
 KEY1 = {"Authorization": "Bearer key-one"}
 KEY2 = {"Authorization": "Bearer key-two"}
@@ -308,3 +308,18 @@ def test_fixture_seeding_and_snapshot_round_trip(crud: Any) -> None:
     assert GenericStore.load(dump).dump() == dump
     with pytest.raises(TypeError):
         GenericStore.load({"/ai/tools": ["not", "records"]})
+
+
+def test_a_created_record_gets_no_invented_acting_values(client: TestClient) -> None:
+    """Optional URLs, numbers and references not sent stay unset (or the documented default): a
+    made-up failover URL would have webhooks sent to a host nobody gave."""
+    created = client.post("/v2/call_control_applications", headers=AUTH,
+                          json={"application_name": "router", "webhook_event_url": "https://hooks.test/telnyx"})
+    assert created.status_code in (200, 201), created.text
+    data = created.json()["data"]
+    assert data["webhook_event_url"] == "https://hooks.test/telnyx"  # what was sent is echoed
+    assert data["application_name"] == "router"
+    assert data["webhook_event_failover_url"] == ""  # the document's default, not an example host
+    assert data.get("outbound", {}).get("outbound_voice_profile_id") is None
+    again = client.get(f"/v2/call_control_applications/{data['id']}", headers=AUTH).json()["data"]
+    assert again == data

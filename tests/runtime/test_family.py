@@ -138,6 +138,6 @@ def test_the_document_keeps_what_some_family_owns(fax_family: Family) -> None:
     assert selection.path("/faxes") and selection.path("/faxes/{id}/actions/cancel")
     assert selection.path("/calls") and selection.path("/calls/{call_control_id}/actions/answer")
     assert not selection.path("/calls/something_else")  # "/calls$" owns exactly /calls
-    assert not selection.path("/messages") and not selection.path("/ai")
+    assert not selection.path("/messages/{id}") and not selection.path("/ai")  # messaging owns "/messages$" only
     assert selection.webhook("callAnswered") and selection.webhook("CallAIGatherEnded") and selection.webhook("transcription")
     assert not selection.webhook("messageReceived")

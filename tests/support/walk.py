@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 from starlette.testclient import TestClient
 
+from emulator.openapi.compose import tag_branch
 from emulator.openapi.index import Operation
 from emulator.runtime.emulator import Emulator
 
@@ -85,7 +86,9 @@ class SdkValues:
         for key in ("oneOf", "anyOf"):
             if s.get(key):
                 branches = [b for b in s[key] if self.doc.deref(b).get("type") != "null"]
-                return self.value((branches or s[key])[0], every=every, depth=depth)
+                branch = (branches or s[key])[0]
+                # the SDK's variant carries its discriminator (type: "prompt"), as its tests send it
+                return tag_branch(self.value(branch, every=every, depth=depth), s.get("discriminator") or {}, branch)
         kind = s.get("type")
         if isinstance(kind, list):
             kind = next((k for k in kind if k != "null"), "null")
@@ -151,6 +154,10 @@ def requests_for(op: Operation, values: SdkValues) -> Iterator[tuple[str, dict[s
                     continue
                 kwargs["params"][p.name] = str(v).lower() if isinstance(v, bool) else v
                 valid &= ok
+            elif p.location == "header" and p.required:  # e.g. Idempotency-Key, a chosen Accept
+                v, ok = values.conforming(p.schema or {}, every=False)
+                kwargs.setdefault("headers", {})[p.name] = str(v)
+                valid &= ok
         body = op.request_body
         if body is not None and (body.required or every):
             media = next((m for m in ("application/json", "multipart/form-data", "application/x-www-form-urlencoded") if m in body.content), next(iter(body.content), None))
@@ -158,7 +165,7 @@ def requests_for(op: Operation, values: SdkValues) -> Iterator[tuple[str, dict[s
             if media == "application/json":
                 v, ok = values.conforming(schema, every=every)
                 kwargs["content"] = orjson.dumps(v)
-                kwargs["headers"] = {"Content-Type": "application/json"}
+                kwargs.setdefault("headers", {})["Content-Type"] = "application/json"
                 valid &= ok
             elif media in ("multipart/form-data", "application/x-www-form-urlencoded"):
                 v, ok = values.conforming(schema, every=every)
@@ -175,7 +182,7 @@ def requests_for(op: Operation, values: SdkValues) -> Iterator[tuple[str, dict[s
                 valid &= ok
             elif media is not None:
                 kwargs["content"] = b"Example data"
-                kwargs["headers"] = {"Content-Type": media}
+                kwargs.setdefault("headers", {})["Content-Type"] = media
         yield variant, kwargs, valid
 
 

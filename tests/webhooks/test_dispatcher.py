@@ -539,3 +539,18 @@ def test_payload_is_frozen_at_emit(tmp_path: Path, receiver: Receiver) -> None:
     [got] = receiver.requests
     assert got.json()["data"]["payload"] == {"state": "answered", "nested": {"n": 1}}
     assert len(d.events()) == 1 and ev.detail()["data"]["payload"]["state"] == "answered"
+
+
+def test_event_ids_are_seeded_and_a_restarted_persisted_emulator_never_repeats_them(tmp_path: Path) -> None:
+    def first_ids(d: WebhookDispatcher) -> list[str]:
+        return [d.emit(tenant="k1", event_type="call.hangup", payload={}).id for _ in range(3)]
+
+    plain = first_ids(make(tmp_path)[1])
+    assert first_ids(make(tmp_path)[1]) == plain  # same seed, same events: same ids
+    _, restarted = make(tmp_path)
+    restarted.resume_ids(2)  # what persistence does at the second start of a state file
+    again = first_ids(restarted)
+    assert not set(again) & set(plain)
+    before = restarted.snapshot_revision
+    restarted.emit(tenant="k2", event_type="call.hangup", payload={})
+    assert restarted.snapshot_revision != before  # persistence saves the outbox only when this moves

@@ -2,6 +2,8 @@
 and per assistant, with test calls to your URL), MCP servers and integrations; assistant chat."""
 
 from emulator.families.assistants import handlers, scheduled_events, shared_tools, tools
+from emulator.families.assistants.implicit import ID_KINDS
+from emulator.families.assistants.rules import RULES
 from emulator.families.assistants.seeds import parse_assistants
 from emulator.families.assistants.service import ConversationsLink
 from emulator.families.assistants.store import AssistantStore
@@ -13,5 +15,7 @@ FAMILY = Family(
     services=(ConversationsLink,),
     fixture_kinds={"assistants": parse_assistants},
     stores=(AssistantStore,),
+    id_kinds=ID_KINDS,
+    business_rules=RULES,
     paths=("/ai/assistants", "/ai/tools", "/ai/mcp_servers", "/ai/integrations"),
 )

@@ -7,8 +7,9 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from emulator.core.errors import ErrorItem, ValidationFailed
-from emulator.fakes.catalogue import ALIASES, chat_model
+from emulator.fakes.catalogue import ALIASES, DEFAULT_CHAT_MODEL, chat_model
 from emulator.fakes.llm import Message, OutputFormat
+from emulator.families.assistants.rules import KNOWN_MODEL
 from emulator.families.assistants.store import AssistantStore
 
 if TYPE_CHECKING:
@@ -37,13 +38,14 @@ def keep_valid(emulator: Emulator, schema_name: str, record: dict[str, Any]) -> 
 
 def check_model(ctx: RequestContext, model: str, pointer: str = "/model") -> str:
     """A chat model id the engine serves (catalogue, aliases, scripted rules, this tenant's
-    fine-tuned models) — else 422 naming the field."""
+    fine-tuned models) — else 422 naming the field (:data:`KNOWN_MODEL`; warned: the default)."""
     if chat_model(model) is not None:
         return ALIASES.get(model, model)
     engine = ctx.emulator.services.model
     if engine.rules.names_model(model) or engine.tenant_base_model(ctx.tenant, model) is not None:
         return model
-    raise ValidationFailed(items=[ErrorItem(f"Unknown model {model!r}; list models with GET /v2/ai/models.", pointer=pointer)])
+    ctx.business_rule(KNOWN_MODEL, ValidationFailed(items=[ErrorItem(f"Unknown model {model!r}; list models with GET /v2/ai/models.", pointer=pointer)]))
+    return DEFAULT_CHAT_MODEL
 
 
 def substitute(text: str, variables: dict[str, Any]) -> str:

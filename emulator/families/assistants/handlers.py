@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from emulator.core.errors import ErrorItem, NotFound, ValidationFailed
 from emulator.fakes.catalogue import DEFAULT_CHAT_MODEL
 from emulator.families.assistants.common import ASSISTANT_SCHEMA, assistants, check_model, keep_valid, now_iso
+from emulator.families.assistants.rules import IMPORT_KEY_REF, KEEP_MAIN_VERSION, KNOWN_SHARED_TOOL, NONEMPTY_TAG
 from emulator.families.assistants.store import AssistantEntry
 from emulator.families.assistants.tools import fetch_dynamic_variables, shared_tool
 from emulator.http.binding import Reply, operation
@@ -47,10 +48,11 @@ def _record(ctx: RequestContext, fields: dict[str, Any], *, assistant_id: str, b
 
 
 def _check_tool_ids(ctx: RequestContext, tool_ids: Any) -> list[str]:
+    """The ids, each naming a shared tool (:data:`KNOWN_SHARED_TOOL`; warned: kept as given)."""
     ids = [str(t) for t in tool_ids or []]
     for i, tool_id in enumerate(ids):
         if shared_tool(ctx, tool_id) is None:
-            raise ValidationFailed(items=[ErrorItem(f"No shared tool with id {tool_id!r}.", pointer=f"/tool_ids/{i}")])
+            ctx.business_rule(KNOWN_SHARED_TOOL, ValidationFailed(items=[ErrorItem(f"No shared tool with id {tool_id!r}.", pointer=f"/tool_ids/{i}")]))
     return ids
 
 
@@ -141,7 +143,7 @@ async def import_assistants(ctx: RequestContext) -> Any:
     body = ctx.json
     provider, ref = str(body["provider"]), str(body["api_key_ref"])
     if not ref.strip():
-        raise ValidationFailed(items=[ErrorItem("api_key_ref must name a stored integration secret.", pointer="/api_key_ref")])
+        ctx.business_rule(IMPORT_KEY_REF, ValidationFailed(items=[ErrorItem("api_key_ref must name a stored integration secret.", pointer="/api_key_ref")]))
     ids = [str(i) for i in body.get("import_ids") or []] or [hashlib.sha256(f"{provider}:{ref}".encode()).hexdigest()[:16]]
     out = []
     for import_id in ids:
@@ -172,9 +174,10 @@ async def all_tags(ctx: RequestContext) -> Any:
 async def add_tag(ctx: RequestContext) -> Any:
     entry = assistants(ctx).entry(str(ctx.path["assistant_id"]))
     tag = str(ctx.json["tag"]).strip()
-    if not tag:
-        raise ValidationFailed(items=[ErrorItem("tag must not be empty.", pointer="/tag")])
     tags = entry.record.setdefault("tags", [])
+    if not tag:
+        ctx.business_rule(NONEMPTY_TAG, ValidationFailed(items=[ErrorItem("tag must not be empty.", pointer="/tag")]))
+        return {"tags": list(tags)}
     if tag not in tags:
         tags.append(tag)
     return {"tags": list(tags)}
@@ -231,7 +234,11 @@ async def update_version(ctx: RequestContext) -> Any:
 async def delete_version(ctx: RequestContext) -> Any:
     entry, version_id = _version(ctx)
     if version_id == entry.main:
-        raise ValidationFailed(items=[ErrorItem("The main version cannot be deleted; promote another version first.", parameter="version_id", location="path")])
+        ctx.business_rule(KEEP_MAIN_VERSION, ValidationFailed(items=[ErrorItem("The main version cannot be deleted; promote another version first.", parameter="version_id", location="path")]))
+        others = [v for v in entry.versions if v != version_id]
+        if not others:
+            return Reply(None, 204)  # an assistant's only version is kept
+        entry.main = others[-1]
     del entry.versions[version_id]
     entry.deleted_versions.append(version_id)
     return Reply(None, 204)

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import copy
 import math
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from emulator.core.errors import ErrorItem, NotFound, ValidationFailed
 from emulator.families.assistants.common import assistants, now_iso, substitute
+from emulator.families.assistants.rules import EVENT_DATETIME, SMS_EVENT_TEXT
 from emulator.families.assistants.store import AssistantStore
 from emulator.families.conversations.service import conversation_store
 from emulator.http.binding import Reply, operation
@@ -24,14 +25,21 @@ if TYPE_CHECKING:
     from emulator.runtime.emulator import Emulator
 
 
-def _parse(value: str, pointer: str, *, location: str = "body") -> float:
+def _parse(ctx: RequestContext, value: str, pointer: str, *, location: str = "body", stored: bool = False) -> float:
+    """Seconds since the epoch for an ISO 8601 date-time with a zone (:data:`EVENT_DATETIME`;
+    warned — or a ``stored`` value, accepted once already — no zone is UTC, unparseable is now)."""
     try:
         parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     except ValueError:
-        raise ValidationFailed(items=[ErrorItem("not an ISO 8601 date-time", pointer=pointer if location == "body" else None,
-                                                parameter=None if location == "body" else pointer, location=location)]) from None
+        error = ValidationFailed(items=[ErrorItem("not an ISO 8601 date-time", pointer=pointer if location == "body" else None,
+                                                  parameter=None if location == "body" else pointer, location=location)])
+        if not stored:
+            ctx.business_rule(EVENT_DATETIME, error)
+        return ctx.state.clock.now()
     if parsed.tzinfo is None:
-        raise ValidationFailed(items=[ErrorItem("the date-time needs a time zone", pointer=pointer)])
+        if not stored:
+            ctx.business_rule(EVENT_DATETIME, ValidationFailed(items=[ErrorItem("the date-time needs a time zone", pointer=pointer)]))
+        parsed = parsed.replace(tzinfo=UTC)
     return parsed.timestamp()
 
 
@@ -41,8 +49,9 @@ async def create_event(ctx: RequestContext) -> Any:
     body = ctx.json
     channel = body["telnyx_conversation_channel"]
     if channel == "sms_chat" and not body.get("text"):
-        raise ValidationFailed(items=[ErrorItem("text is required for an sms_chat event.", pointer="/text")])
-    due = _parse(body["scheduled_at_fixed_datetime"], "/scheduled_at_fixed_datetime")
+        ctx.business_rule(SMS_EVENT_TEXT, ValidationFailed(items=[ErrorItem("text is required for an sms_chat event.", pointer="/text")]))
+        body = {**body, "text": str(entry.record.get("greeting") or "")}
+    due = _parse(ctx, body["scheduled_at_fixed_datetime"], "/scheduled_at_fixed_datetime")
     event_id = ctx.tenant.ids.uuid()
     event: dict[str, Any] = {
         "scheduled_event_id": event_id, "assistant_id": entry.id, "status": "pending", "created_at": now_iso(ctx),
@@ -90,12 +99,12 @@ def _dispatch(emulator: Emulator, api_key: str, assistant_id: str, event_id: str
 async def list_events(ctx: RequestContext) -> Any:
     entry = assistants(ctx).entry(str(ctx.path["assistant_id"]))
     q = ctx.query
-    low = _parse(q["from_date"], "from_date", location="query") if q.get("from_date") else None
-    high = _parse(q["to_date"], "to_date", location="query") if q.get("to_date") else None
+    low = _parse(ctx, q["from_date"], "from_date", location="query") if q.get("from_date") else None
+    high = _parse(ctx, q["to_date"], "to_date", location="query") if q.get("to_date") else None
     channel = q.get("conversation_channel")
     rows = []
     for event in entry.events.values():
-        at = _parse(event["scheduled_at_fixed_datetime"], "/scheduled_at_fixed_datetime")
+        at = _parse(ctx, event["scheduled_at_fixed_datetime"], "/scheduled_at_fixed_datetime", stored=True)
         if (low is not None and at < low) or (high is not None and at > high):
             continue
         if channel and event["telnyx_conversation_channel"] != channel:

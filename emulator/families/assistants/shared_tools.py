@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from emulator.core.errors import ErrorItem, ValidationFailed
+from emulator.families.assistants.rules import TOOL_DEFINITION
 from emulator.http.binding import operation
 
 if TYPE_CHECKING:
@@ -21,25 +22,27 @@ if TYPE_CHECKING:
 TOOL_KINDS = ("webhook", "function", "handoff", "invite", "pay", "retrieval", "client_side_tool")
 
 
-def with_tool_definition(body: dict[str, Any], *, creating: bool) -> dict[str, Any]:
-    """``body`` plus ``tool_definition = {"type": kind, kind: {...}}`` when it defines one."""
+def with_tool_definition(ctx: RequestContext, body: dict[str, Any], *, creating: bool) -> dict[str, Any]:
+    """``body`` plus ``tool_definition = {"type": kind, kind: {...}}`` when it defines one (a new
+    tool must: :data:`TOOL_DEFINITION`, warned: an empty definition)."""
     kind = body.get("type")
     if kind in TOOL_KINDS:
         definition = body.get(kind)
         if isinstance(definition, dict):
             return {**body, "tool_definition": {"type": kind, kind: definition}}
         if creating and not isinstance(body.get("tool_definition"), dict):
-            raise ValidationFailed(items=[ErrorItem(f"A tool of type {kind!r} needs its definition in '{kind}'.", pointer=f"/{kind}", kind="missing")])
+            ctx.business_rule(TOOL_DEFINITION, ValidationFailed(items=[ErrorItem(f"A tool of type {kind!r} needs its definition in '{kind}'.", pointer=f"/{kind}", kind="missing")]))
+            return {**body, "tool_definition": {"type": kind, kind: {}}}
     return body
 
 
 @operation("create_tool_post")
 async def create_tool(ctx: RequestContext) -> Any:
-    ctx.body = with_tool_definition(ctx.json, creating=True)
+    ctx.body = with_tool_definition(ctx, ctx.json, creating=True)
     return await ctx.emulator.services.crud.handle(ctx)
 
 
 @operation("update_tool_tool_id")
 async def update_tool(ctx: RequestContext) -> Any:
-    ctx.body = with_tool_definition(ctx.json, creating=False)
+    ctx.body = with_tool_definition(ctx, ctx.json, creating=False)
     return await ctx.emulator.services.crud.handle(ctx)

@@ -27,6 +27,9 @@ class AssistantEntry:
     tool_ids: list[str] = field(default_factory=list)
     canary: dict[str, Any] | None = None
     events: dict[str, dict[str, Any]] = field(default_factory=dict)
+    implicit_canary: bool = False
+    """``canary`` is the stand-in an unknown id made (lenient mode) and nobody changed yet: a
+    ``POST`` creating a deploy replaces it instead of conflicting."""
 
     @property
     def record(self) -> dict[str, Any]:
@@ -73,7 +76,7 @@ class AssistantStore:
         return {
             "entries": [
                 {"id": e.id, "main": e.main, "versions": e.versions, "deleted_versions": e.deleted_versions,
-                 "tool_ids": e.tool_ids, "canary": e.canary, "events": e.events}
+                 "tool_ids": e.tool_ids, "canary": e.canary, "events": e.events, "implicit_canary": e.implicit_canary}
                 for e in self.entries.values()
             ]
         }
@@ -86,5 +89,6 @@ class AssistantStore:
                 id=raw["id"], main=raw["main"], versions=dict(raw["versions"]),
                 deleted_versions=list(raw.get("deleted_versions", [])), tool_ids=list(raw.get("tool_ids", [])),
                 canary=raw.get("canary"), events=dict(raw.get("events", {})),
+                implicit_canary=bool(raw.get("implicit_canary", False)),
             ))
         return store

@@ -21,6 +21,14 @@ from emulator.core.errors import Conflict, ErrorItem, NotFound, ValidationFailed
 from emulator.crud.generic import GenericStore
 from emulator.fakes.llm import Message
 from emulator.families.assistants.common import assistants, builtin_variables, complete, now_iso, substitute
+from emulator.families.assistants.rules import (
+    CANARY_VERSIONS,
+    CANARY_WEIGHTS,
+    CHAT_CONVERSATION_UUID,
+    KNOWN_SHARED_TOOL,
+    ONE_CANARY,
+    WEBHOOK_TOOL_TEST,
+)
 from emulator.families.conversations.service import conversations
 from emulator.http.binding import Reply, operation
 
@@ -47,7 +55,7 @@ async def attach_tool(ctx: RequestContext) -> Any:
     entry = _entry(ctx)
     tool_id = str(ctx.path["tool_id"])
     if shared_tool(ctx, tool_id) is None:
-        raise NotFound(f"No shared tool with id {tool_id!r}")
+        ctx.business_rule(KNOWN_SHARED_TOOL, NotFound(f"No shared tool with id {tool_id!r}"))
     if tool_id not in entry.tool_ids:
         entry.tool_ids.append(tool_id)
     return {}
@@ -63,26 +71,39 @@ async def detach_tool(ctx: RequestContext) -> Any:
     return {}
 
 
-def _webhook_of(ctx: RequestContext, entry: AssistantEntry, tool_id: str) -> dict[str, Any]:
+def inline_webhook(entry: AssistantEntry, name: str) -> dict[str, Any] | None:
+    """The assistant's own (inline) webhook tool named ``name``."""
+    for tool in entry.record.get("tools") or []:
+        hook = tool.get("webhook") if isinstance(tool, dict) and tool.get("type") == "webhook" else None
+        if isinstance(hook, dict) and hook.get("name") == name:
+            return hook
+    return None
+
+
+def _webhook_of(ctx: RequestContext, entry: AssistantEntry, tool_id: str) -> dict[str, Any] | None:
     """The webhook definition for ``tool_id``: an attached shared tool, or one of the assistant's
-    inline webhook tools named ``tool_id``."""
+    inline webhook tools named ``tool_id``; None when the warned :data:`WEBHOOK_TOOL_TEST` rule
+    lets a tool without a url through (the test then reports failure, calling nothing)."""
     if tool_id in entry.tool_ids:
         tool = shared_tool(ctx, tool_id) or {}
         for candidate in (tool.get("webhook"), (tool.get("tool_definition") or {}).get("webhook"), tool.get("tool_definition")):
             if isinstance(candidate, dict) and isinstance(candidate.get("url"), str):
                 return candidate
-        raise ValidationFailed(items=[ErrorItem(f"Tool {tool_id!r} is not a webhook tool with a url.", parameter="tool_id", location="path")])
-    for tool in entry.record.get("tools") or []:
-        hook = tool.get("webhook") if isinstance(tool, dict) and tool.get("type") == "webhook" else None
-        if isinstance(hook, dict) and hook.get("name") == tool_id:
-            return hook
-    raise NotFound(f"Assistant {entry.id} has no tool {tool_id!r}")
+        ctx.business_rule(WEBHOOK_TOOL_TEST, ValidationFailed(items=[ErrorItem(f"Tool {tool_id!r} is not a webhook tool with a url.", parameter="tool_id", location="path")]))
+        return None
+    hook = inline_webhook(entry, tool_id)
+    if hook is None:
+        raise NotFound(f"Assistant {entry.id} has no tool {tool_id!r}")
+    return hook
 
 
 @operation("test_assistant_tool_public_assistants__assistant_id__tools__tool_id__test_post")
 async def test_tool(ctx: RequestContext) -> Any:
     entry = _entry(ctx)
     hook = _webhook_of(ctx, entry, str(ctx.path["tool_id"]))
+    if hook is None:
+        return {"data": {"success": False, "status_code": 0, "content_type": "text/plain",
+                         "response": f"Tool {ctx.path['tool_id']!r} has no webhook url; nothing was called.", "request": {}}}
     arguments = dict(ctx.json.get("arguments") or {})
     variables = {**builtin_variables(ctx), **(entry.record.get("dynamic_variables") or {}), **(ctx.json.get("dynamic_variables") or {})}
     url = substitute(str(hook["url"]), variables)
@@ -126,7 +147,9 @@ async def fetch_dynamic_variables(ctx: RequestContext, record: dict[str, Any], c
 
 # -- canary deploys ---------------------------------------------------------------------------
 
-def _check_rules(entry: AssistantEntry, rules: list[dict[str, Any]]) -> None:
+def _check_rules(ctx: RequestContext, entry: AssistantEntry, rules: list[dict[str, Any]]) -> None:
+    """Each rule serves versions of the assistant with weights adding up to 100 (warned: kept as
+    given — :func:`serving_version` skips what names no version and leaves the rest to main)."""
     for i, rule in enumerate(rules):
         serve = rule.get("serve") or {}
         targets = [("/serve/version_id", serve.get("version_id"))] + [
@@ -134,10 +157,10 @@ def _check_rules(entry: AssistantEntry, rules: list[dict[str, Any]]) -> None:
         ]
         for pointer, version_id in targets:
             if version_id is not None and version_id not in entry.versions:
-                raise ValidationFailed(items=[ErrorItem(f"Assistant {entry.id} has no version {version_id!r}.", pointer=f"/rules/{i}{pointer}")])
+                ctx.business_rule(CANARY_VERSIONS, ValidationFailed(items=[ErrorItem(f"Assistant {entry.id} has no version {version_id!r}.", pointer=f"/rules/{i}{pointer}")]))
         weights = [slot.get("weight", 0) for slot in serve.get("rollout") or []]
         if weights and abs(sum(weights) - 100) > 1e-6:
-            raise ValidationFailed(items=[ErrorItem("rollout weights must add up to 100.", pointer=f"/rules/{i}/serve/rollout")])
+            ctx.business_rule(CANARY_WEIGHTS, ValidationFailed(items=[ErrorItem("rollout weights must add up to 100.", pointer=f"/rules/{i}/serve/rollout")]))
 
 
 @operation("get_canary_deploy_assistants__assistant_id__canary_deploys_get")
@@ -150,13 +173,16 @@ async def get_canary(ctx: RequestContext) -> Any:
 
 @operation("create_canary_deploy_assistants__assistant_id__canary_deploys_post")
 async def create_canary(ctx: RequestContext) -> Any:
+    """A new deploy; an implicit one nobody changed yet (``implicit.py``) is simply replaced."""
     entry = _entry(ctx)
-    if entry.canary is not None:
-        raise Conflict(f"Assistant {entry.id} already has a canary deploy; update it with PUT.")
+    if entry.canary is not None and not entry.implicit_canary:
+        ctx.business_rule(ONE_CANARY, Conflict(f"Assistant {entry.id} already has a canary deploy; update it with PUT."))
     rules = list(ctx.json.get("rules") or [])
-    _check_rules(entry, rules)
+    _check_rules(ctx, entry, rules)
     now = now_iso(ctx)
-    entry.canary = {"assistant_id": entry.id, "rules": rules, "created_at": now, "updated_at": now}
+    created = now if entry.canary is None or entry.implicit_canary else entry.canary["created_at"]
+    entry.canary = {"assistant_id": entry.id, "rules": rules, "created_at": created, "updated_at": now}
+    entry.implicit_canary = False
     return copy.deepcopy(entry.canary)
 
 
@@ -166,8 +192,9 @@ async def update_canary(ctx: RequestContext) -> Any:
     if entry.canary is None:
         raise NotFound(f"Assistant {entry.id} has no canary deploy")
     rules = list(ctx.json.get("rules") or [])
-    _check_rules(entry, rules)
+    _check_rules(ctx, entry, rules)
     entry.canary = {**entry.canary, "rules": rules, "updated_at": now_iso(ctx)}
+    entry.implicit_canary = False
     return copy.deepcopy(entry.canary)
 
 
@@ -177,6 +204,7 @@ async def delete_canary(ctx: RequestContext) -> Any:
     if entry.canary is None:
         raise NotFound(f"Assistant {entry.id} has no canary deploy")
     entry.canary = None
+    entry.implicit_canary = False
     return Reply(None, 204)
 
 
@@ -261,6 +289,17 @@ def serving_version(entry: AssistantEntry, conversation_id: str) -> dict[str, An
     return entry.record
 
 
+def _new_conversation_id(ctx: RequestContext, given: str) -> str:
+    """``given`` when it is a UUID, else (warned :data:`CHAT_CONVERSATION_UUID`) the UUID derived
+    from it, so the same id reaches the same conversation again."""
+    try:
+        uuid.UUID(given)
+    except ValueError:
+        ctx.business_rule(CHAT_CONVERSATION_UUID, ValidationFailed(items=[ErrorItem("conversation_id must be a UUID (an existing conversation, or a new one to start).", pointer="/conversation_id")]))
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, f"telnyx-emulator:conversation:{given}"))
+    return given
+
+
 @operation("assistant_chat_public_assistants__assistant_id__chat_post")
 async def chat(ctx: RequestContext) -> Any:
     entry = _entry(ctx)
@@ -268,11 +307,9 @@ async def chat(ctx: RequestContext) -> Any:
     conversation_id = str(ctx.json["conversation_id"])
     store = conversations(ctx)
     if not store.exists(conversation_id):
-        try:
-            uuid.UUID(conversation_id)
-        except ValueError:
-            raise ValidationFailed(items=[ErrorItem("conversation_id must be a UUID (an existing conversation, or a new one to start).", pointer="/conversation_id")]) from None
-        _open_conversation(ctx, record, {"telnyx_conversation_channel": "web_chat"}, conversation_id)
+        conversation_id = _new_conversation_id(ctx, conversation_id)
+        if not store.exists(conversation_id):
+            _open_conversation(ctx, record, {"telnyx_conversation_channel": "web_chat"}, conversation_id)
     text = assistant_reply(ctx, record, conversation_id, str(ctx.json["content"]), name=ctx.json.get("name"))
     return {"content": text}
 

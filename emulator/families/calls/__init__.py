@@ -4,13 +4,16 @@ a scriptable other party, reporting through signed webhooks; and TeXML AI calls.
 The modules, in layers (each imports only layers above it in this list):
 
 - ``model``: what a call is (state, running activities, the other party's script);
-  ``errors``: the call-control error codes, one named type each.
+  ``errors``: the call-control error codes, one named type each; ``rules``: the business rules
+  (checks beyond the document) and what the lenient mode does instead.
 - ``store``: a tenant's calls (``CallStore``) and their snapshot form.
-- ``events``: payloads and where they go, and ``Env`` (what call logic runs with).
+- ``events``: payloads and where they go, and ``Env`` (what call logic runs with);
+  ``implicit``: the call an unknown call_control_id names in the lenient mode.
 - ``lifecycle``: dial → answer/busy/... → hangup, AMD, the other party's steps;
   ``commands``: the shared command prelude (lookup, command_id, client_state, state checks).
 - ``gather``/``media``/``relay``/``ai``/``queue``: the activities that run on a call and their
-  commands, one concern each (``ai_conversations``/``ai_params``: what AI sessions record and ask).
+  commands, one concern each (``ai_conversations``/``ai_params``: what AI sessions record and ask;
+  ``supervisor``: a dialled leg joined to a call as its supervisor, and who hears it).
 - ``service``: the shared scripts, snapshots of them, and re-arming timers after a restore.
 - ``actions``/``texml``/``triggers``/``control``: dial and the call-wide commands, TeXML AI calls,
   events on demand, and the control API.
@@ -20,9 +23,12 @@ this manifest builds once per emulator: what the activities do when a call is an
 and the re-arming of a restored store on its first use.
 """
 
-from emulator.families.calls import actions, ai, control, gather, media, queue, relay, service, texml
+from emulator.families.calls import actions, ai, control, gather, media, pay, queue, recordings, relay, service, supervisor, texml
 from emulator.families.calls.ai_conversations import CallConversations
+from emulator.families.calls.event_shapes import EventShapes
 from emulator.families.calls.events import CallHooks
+from emulator.families.calls.implicit import ID_KINDS
+from emulator.families.calls.rules import RULES
 from emulator.families.calls.service import CallsService
 from emulator.families.calls.store import CallStore
 from emulator.runtime.emulator import Emulator
@@ -34,17 +40,19 @@ def call_hooks(_emulator: Emulator) -> CallHooks:
     return CallHooks(
         answered=(media.start_on_answer,),
         hanging_up=(gather.end_on_hangup, media.end_on_hangup, queue.end_on_hangup),
-        hung_up=(media.after_hangup, ai.after_hangup),
+        hung_up=(media.after_hangup, ai.after_hangup, supervisor.after_hangup),
         restored=(service.rearm,),
     )
 
 
 FAMILY = Family(
     name="calls",
-    handler_modules=(actions, gather, media, ai, queue, relay, texml),
-    services=(call_hooks, CallsService),
-    control=control.CONTROL,
-    stores=(CallStore, CallConversations),
+    handler_modules=(actions, gather, media, ai, queue, relay, texml, pay),
+    services=(call_hooks, EventShapes, CallsService),
+    control=control.CONTROL + recordings.CONTROL,
+    stores=(CallStore, CallConversations, recordings.CallRecordings),
+    id_kinds=ID_KINDS,
+    business_rules=RULES + texml.RULES,
     paths=(
         "/calls$",
         "/calls/{call_control_id}",

@@ -6,17 +6,20 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from emulator.core.errors import ErrorItem, ValidationFailed
-from emulator.families.calls import gather, lifecycle, queue, service
+from emulator.families.calls import gather, implicit, lifecycle, queue, service, supervisor
 from emulator.families.calls.commands import check_client_state, env_of, find_call, perform, require_fields
 from emulator.families.calls.errors import CallEnded, CallNotAnswered, CannotExecute, InvalidCallControlId, InvalidSendDigits
 from emulator.families.calls.events import Env, emit
 from emulator.families.calls.model import Call
+from emulator.families.calls.rules import DTMF_DIGITS, POSITIVE_INTEGERS, SUPERVISOR_NOT_BRIDGED, WEBHOOK_URLS_HTTP
 from emulator.http.binding import operation
 from emulator.http.context import RequestContext
 
 DTMF_OUT = re.compile(r"^[0-9A-DwW*#]+$")
+DTMF_INVALID = re.compile(r"[^0-9A-DwW*#]")
 
 
 def _destination(body: dict[str, Any]) -> str:
@@ -28,23 +31,48 @@ def _destination(body: dict[str, Any]) -> str:
     return to.split(",", 1)[0]  # "+1800...,200" = number then DTMF to send on answer
 
 
-def _webhook_urls(body: dict[str, Any]) -> dict[str, str]:
+def _webhook_urls(env: Env, body: dict[str, Any]) -> dict[str, list[str]]:
+    """event type -> its URLs. The document maps an event type to one URL, the telnyx SDK to a
+    list of them: both are accepted (the embedded document's marked correction). Each must be an
+    absolute URI (the document's ``format: uri``, which request validation does not assert) —
+    a 422 in every mode — and an http(s) one (``rules.WEBHOOK_URLS_HTTP``: warn mode drops it)."""
     urls = body.get("webhook_urls")
     if urls is None:
         return {}
-    if not isinstance(urls, dict) or not all(isinstance(v, str) for v in urls.values()):
+    if not isinstance(urls, dict):
         raise ValidationFailed(
             items=[ErrorItem("webhook_urls must map event types to URLs.", pointer="/webhook_urls", kind="type_error")]
         )
-    return dict(urls)
+    out: dict[str, list[str]] = {}
+    for event_type, value in urls.items():
+        pointer = f"/webhook_urls/{str(event_type).replace('~', '~0').replace('/', '~1')}"
+        listed = [value] if isinstance(value, str) else value
+        if not isinstance(listed, list) or not all(isinstance(u, str) for u in listed):
+            raise ValidationFailed(items=[ErrorItem("webhook_urls must map event types to URLs.", pointer=pointer, kind="type_error")])
+        kept = []
+        for url in listed:
+            parts = urlsplit(url)
+            if not parts.scheme or not parts.netloc:
+                raise ValidationFailed(items=[ErrorItem(f"webhook_urls: {url!r} is not a valid uri (an absolute http(s) URL).", pointer=pointer)])
+            if parts.scheme not in ("http", "https"):
+                error = ValidationFailed(items=[ErrorItem(f"webhook_urls: {url!r} is not an http(s) URL.", pointer=pointer)])
+                env.business_rule(WEBHOOK_URLS_HTTP, error)
+                continue
+            kept.append(url)
+        if kept:
+            out[str(event_type)] = kept
+    return out
 
 
-def _seconds(body: dict[str, Any], name: str, default: int) -> int:
+def _seconds(env: Env, body: dict[str, Any], name: str, default: int) -> int:
+    """``body[name]`` when an integer >= 1, else ``default`` (absent; warn mode: ``POSITIVE_INTEGERS``)."""
     value = body.get(name)
     if value is None:
         return default
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValidationFailed(items=[ErrorItem(f"{name} must be a positive integer.", pointer=f"/{name}", code="10033")])
+        error = ValidationFailed(items=[ErrorItem(f"{name} must be a positive integer.", pointer=f"/{name}", code="10033")])
+        env.business_rule(POSITIVE_INTEGERS, error)
+        return default
     return value
 
 
@@ -52,8 +80,9 @@ def dial(env: Env, body: dict[str, Any], *, on_answer: Any = None, session_id: s
     """Create an outbound leg, emit ``call.initiated`` and let the other party's outcome play out."""
     require_fields(body, "connection_id", "from")
     to = _destination(body)
-    check_client_state(body)
-    urls = _webhook_urls(body)
+    check_client_state(env, body)
+    urls = _webhook_urls(env, body)
+    supervised = supervisor.target_of(env, body)
     call = lifecycle.create_call(
         env,
         direction="outgoing",
@@ -66,8 +95,8 @@ def dial(env: Env, body: dict[str, Any], *, on_answer: Any = None, session_id: s
         webhook_url=body.get("webhook_url") or None,
         webhook_urls=urls,
     )
-    call.timeout_secs = _seconds(body, "timeout_secs", 30)
-    call.time_limit_secs = _seconds(body, "time_limit_secs", 14400)
+    call.timeout_secs = _seconds(env, body, "timeout_secs", 30)
+    call.time_limit_secs = _seconds(env, body, "time_limit_secs", 14400)
     call.amd = str(body.get("answering_machine_detection") or "disabled")
     call.send_digits_on_answer = body.get("send_digits_on_answer")
     call.record_on_answer = body.get("record") == "record-from-answer"
@@ -78,6 +107,8 @@ def dial(env: Env, body: dict[str, Any], *, on_answer: Any = None, session_id: s
         call.extra["park_after_unbridge"] = body["park_after_unbridge"]
     if on_answer is not None:
         call.extra["on_answer"] = on_answer
+    if supervised is not None:
+        supervisor.attach(call, supervised, body.get("supervisor_role"))
     lifecycle.initiated(env, call)
     lifecycle.ring(env, call)
     return call
@@ -102,7 +133,7 @@ async def retrieve_call_status(ctx: RequestContext) -> dict[str, Any]:
 @operation("AnswerCall")
 async def answer_call(ctx: RequestContext) -> dict[str, Any]:
     def act(env: Env, call: Call, body: dict[str, Any]) -> None:
-        urls = _webhook_urls(body)
+        urls = _webhook_urls(env, body)
         if body.get("webhook_url"):
             call.webhook_url = body["webhook_url"]
         call.webhook_urls.update(urls)
@@ -150,7 +181,12 @@ async def send_dtmf(ctx: RequestContext) -> dict[str, Any]:
     def act(env: Env, call: Call, body: dict[str, Any]) -> None:
         digits = body.get("digits")
         if not isinstance(digits, str) or not DTMF_OUT.match(digits):
-            raise InvalidSendDigits(items=[ErrorItem("digits must be made of 0-9, A-D, *, # and w/W pauses.", pointer="/digits")])
+            env.business_rule(
+                DTMF_DIGITS, InvalidSendDigits(items=[ErrorItem("digits must be made of 0-9, A-D, *, # and w/W pauses.", pointer="/digits")])
+            )
+            digits = DTMF_INVALID.sub("", digits) if isinstance(digits, str) else ""
+            if not digits:
+                return
         call.extra.setdefault("sent_dtmf", []).append(digits)  # no webhook on the sending leg
         partner = env.store.calls.get(call.bridged_with or "")
         if partner is not None and partner.state == "answered":
@@ -198,7 +234,7 @@ async def transfer_call(ctx: RequestContext) -> dict[str, Any]:
             "client_state": body.get("target_leg_client_state"),
         }
         if body.get("target_leg_client_state") is not None:
-            check_client_state({"client_state": body["target_leg_client_state"]})
+            check_client_state(env, {"client_state": body["target_leg_client_state"]})
         if call.direction == "incoming" and call.state == "parked":
             lifecycle.callee_answers(env, call)
         leg = dial(env, {k: v for k, v in leg_body.items() if v is not None}, on_answer=bridge_to_origin, session_id=call.call_session_id)
@@ -228,7 +264,10 @@ def bridge(env: Env, a: Call, b: Call) -> None:
 async def bridge_call(ctx: RequestContext) -> dict[str, Any]:
     def act(env: Env, call: Call, body: dict[str, Any]) -> None:
         require_fields(body, "call_control_id")
-        other = env.store.calls.get(str(body["call_control_id"]))
+        other_id = str(body["call_control_id"])
+        if other_id not in env.store.calls and env.creates_unknown_ids:
+            implicit.adopt_call(env.emulator, env.tenant.api_key, {"call_control_id": other_id}, {})
+        other = env.store.calls.get(other_id)
         if other is None:
             raise InvalidCallControlId(items=[ErrorItem("The call_control_id provided was not valid.", pointer="/call_control_id")])
         if other is call:
@@ -323,8 +362,8 @@ async def switch_supervisor_role(ctx: RequestContext) -> dict[str, Any]:
             raise ValidationFailed(
                 items=[ErrorItem("role must be one of barge, whisper, monitor.", pointer="/role", code="10032")]
             )
-        if call.bridged_with is None:
-            raise CannotExecute("The call is not bridged, so it has no supervisor role to switch.")
-        call.supervisor_role = role
+        if not supervisor.is_joined(env, call):
+            env.business_rule(SUPERVISOR_NOT_BRIDGED, CannotExecute("The call is not bridged, so it has no supervisor role to switch."))
+        call.supervisor_role = role  # a supervisor leg's role says who hears it (supervisor.py)
 
     return perform(ctx, act)

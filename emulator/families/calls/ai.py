@@ -8,17 +8,19 @@ visible under ``/ai/conversations``.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from emulator.core.errors import ErrorItem, ValidationFailed
 from emulator.fakes.replies import answer
 from emulator.families.calls import ai_params, lifecycle, relay
-from emulator.families.calls.ai_conversations import end_conversation, find_conversation, record_conversation
+from emulator.families.calls.ai_conversations import end_conversation, find_conversation, generate_insights, record_conversation
 from emulator.families.calls.commands import perform, require_fields
 from emulator.families.calls.errors import AiSessionInProgress, CannotExecute
 from emulator.families.calls.events import Env, emit
 from emulator.families.calls.media import transcribe
 from emulator.families.calls.model import AI_TURN_SECONDS, AiSession, Call, Step, speech_seconds
+from emulator.families.calls.rules import AI_GATHER_PARAMETERS, UNKNOWN_CONVERSATION
 from emulator.http.binding import operation
 from emulator.http.context import RequestContext
 
@@ -26,6 +28,14 @@ LLM_MODEL = "meta-llama/Meta-Llama-3.1-70B-Instruct"
 STT_MODEL = "distil-whisper/distil-large-v2"
 TTS_PROVIDER = "telnyx"
 TTS_MODEL = "KokoroTTS"
+
+
+def _as_uuid(value: str) -> str:
+    """``value`` when it is a uuid (conversation ids are), else one derived from it."""
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, f"conversation:{value}"))
 
 
 def _reply(env: Env, text: str) -> str:
@@ -93,7 +103,7 @@ def no_response(env: Env, call: Call, session: AiSession, gen: int) -> None:
     """The user-response timeout of an AI gather: it ends with what it has (when still waiting
     on turn ``gen``). Also re-armed after a restore (``service.rearm``)."""
     if call.ai is session and session.generation == gen and session.waiting:
-        finish_gather(env, call, session, ai_params.extract(session.parameters, ""))
+        finish_gather(env, call, session, ai_params.gathered(session, env.now()))
 
 
 def hear(env: Env, call: Call, session: AiSession, text: str, gen: int | None = None) -> None:
@@ -114,15 +124,11 @@ def hear(env: Env, call: Call, session: AiSession, text: str, gen: int | None = 
         listen(env, call, session, speech_seconds(reply))
         lifecycle.run_remote(env, call)
         return
-    gathered: dict[str, Any] = {}
-    for message in session.message_history:  # each answer on its own; later answers win
-        if message["role"] == "user":
-            gathered.update(ai_params.extract(session.parameters, message["content"]))
+    gathered = ai_params.gathered(session, env.now())
     if session.send_partial_results:
         emit(env, call, "call.ai_gather.partial_results", {"partial_results": gathered, "message_history": _history(session)})
-    missing = ai_params.missing_fields(session.parameters, gathered)
-    if missing and session.turns < 3 and call.remote.steps and call.remote.steps[0].action == "say":
-        question = f"Could you tell me your {', '.join(m.replace('_', ' ') for m in missing)}?"
+    question = ai_params.follow_up(session, gathered, call.remote)
+    if question is not None:
         session.message_history.append({"role": "assistant", "content": question})
         if session.send_message_history_updates:
             emit(env, call, "call.ai_gather.message_history_updated", {"message_history": _history(session)})
@@ -133,11 +139,11 @@ def hear(env: Env, call: Call, session: AiSession, text: str, gen: int | None = 
 
 
 def finish_gather(env: Env, call: Call, session: AiSession, result: dict[str, Any]) -> None:
-    closing = session.gather_ended_speech or "Thank you, I have everything I need."
+    closing = ai_params.closing(session, result)
     session.message_history.append({"role": "assistant", "content": closing})
     if session.send_message_history_updates:
         emit(env, call, "call.ai_gather.message_history_updated", {"message_history": _history(session)})
-    status = "valid" if ai_params.is_valid(session.parameters, result) else "invalid"
+    status = ai_params.status(session.parameters, result)
     emit(env, call, "call.ai_gather.ended", {"result": result, "status": status, "message_history": _history(session)})
     close(env, call, session, reason="gather_ended")
     lifecycle.run_remote(env, call)
@@ -166,18 +172,7 @@ def close(env: Env, call: Call, session: AiSession, *, reason: str | None) -> No
         extra["assistant_id"] = session.assistant_id
     emit(env, call, "call.conversation.ended", extra)
     if session.kind == "assistant":
-        users = [m["content"] for m in session.message_history if m["role"] == "user"]
-        summary = f"The caller said {len(users)} thing(s)" + (f", last: {users[-1]}" if users else ".")
-        emit(
-            env,
-            call,
-            "call.conversation_insights.generated",
-            {
-                "insight_group_id": env.ids.uuid(),
-                "calling_party_type": "pstn",
-                "results": [{"insight_id": env.ids.uuid(), "result": summary}],
-            },
-        )
+        generate_insights(env, session, call)
 
 
 def say(env: Env, call: Call, text: str) -> str:
@@ -204,9 +199,9 @@ async def gather_using_ai(ctx: RequestContext) -> dict[str, Any]:
     def act(env: Env, call: Call, body: dict[str, Any]) -> dict[str, Any]:
         params = body.get("parameters")
         if not isinstance(params, dict) or not params:
-            raise ValidationFailed(
-                items=[ErrorItem("parameters must be a JSON Schema object.", pointer="/parameters", code="10004")]
-            )
+            error = ValidationFailed(items=[ErrorItem("parameters must be a JSON Schema object.", pointer="/parameters", code="10004")])
+            env.business_rule(AI_GATHER_PARAMETERS, error)
+            body = {**body, "parameters": {"type": "object", "properties": {}}}
         session = _start_session(env, call, "ai_gather", body)
         listen(env, call, session, speech_seconds(session.greeting) if session.greeting else 0.0)
         return {"conversation_id": session.conversation_id, "result": "ok"}
@@ -242,7 +237,8 @@ async def ai_assistant_join(ctx: RequestContext) -> dict[str, Any]:
         conversation_id = str(body["conversation_id"])
         owner = find_conversation(env, conversation_id)
         if owner is None:
-            raise CannotExecute("No running AI assistant conversation has this conversation_id.")
+            env.business_rule(UNKNOWN_CONVERSATION, CannotExecute("No running AI assistant conversation has this conversation_id."))
+            return {"conversation_id": _as_uuid(conversation_id), "result": "ok"}
         participant = body["participant"] if isinstance(body["participant"], dict) else {}
         owner.setdefault("participants", []).append({"call_control_id": call.call_control_id, **participant})
         return {"conversation_id": conversation_id, "result": "ok"}

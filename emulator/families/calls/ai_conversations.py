@@ -3,8 +3,12 @@
 :func:`record_conversation` creates the conversation in the shared AI conversation store
 (``emulator.families.conversations.store``, which serves ``/ai/conversations`` and its messages) and
 appends the messages the call produced since the last write; :func:`end_conversation` ends it
-there (which runs the assistant's insights). Participants that joined a running conversation
-with ``ai_assistant_join`` are kept here, per tenant.
+there. :func:`generate_insights` then runs the insights of an assistant's conversation (after
+``call.conversation.ended`` has gone out) and sends ``call.conversation_insights.generated`` to
+the call's webhook with what the run produced — the run is kept by the conversations family, so
+``GET /ai/conversations/{id}/conversations-insights``, the group and the aggregates read back
+exactly what the event carried. Participants that joined a running conversation with
+``ai_assistant_join`` are kept here, per tenant.
 """
 
 from __future__ import annotations
@@ -14,10 +18,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from emulator.core.errors import NotFound
+from emulator.families.calls.events import Env, emit
+from emulator.families.conversations.insights import EVENT_TYPE, record_default_insights, run_insights_for
 from emulator.families.conversations.service import conversation_store
 
 if TYPE_CHECKING:
-    from emulator.families.calls.events import Env
     from emulator.families.calls.model import AiSession, Call
 
 
@@ -71,10 +76,33 @@ def record_conversation(env: Env, session: AiSession, call: Call) -> dict[str, A
 
 
 def end_conversation(env: Env, session: AiSession, call: Call) -> None:
+    """The conversation is over; its insights wait for :func:`generate_insights`."""
     entry = record_conversation(env, session, call)
     entry["status"] = "ended"
     with contextlib.suppress(NotFound):  # deleted through the API meanwhile: nothing to end
-        conversation_store(env.emulator, env.tenant.api_key).end(session.conversation_id)
+        conversation_store(env.emulator, env.tenant.api_key).end(session.conversation_id, run_insights=False)
+
+
+def generate_insights(env: Env, session: AiSession, call: Call) -> None:
+    """Run the insights of the ended assistant conversation; each result goes to the call's
+    webhook as ``call.conversation_insights.generated``.
+
+    The assistant's ``insight_settings.insight_group_id`` group runs under the ``insight_run``
+    lifecycle (the event follows its completion); with no group, the tenant's default group
+    answers at once with a summary of what the caller said.
+    """
+
+    def send(result: dict[str, Any]) -> None:
+        emit(env, call, EVENT_TYPE, {"calling_party_type": "pstn", **result})
+
+    api_key, conversation_id = env.tenant.api_key, session.conversation_id
+    runs: list[dict[str, Any]] = []
+    with contextlib.suppress(NotFound):  # deleted through the API: only the default summary
+        runs = run_insights_for(env.emulator, api_key, conversation_id, on_complete=send)
+    if not runs:
+        users = [m["content"] for m in session.message_history if m["role"] == "user"]
+        summary = f"The caller said {len(users)} thing(s)" + (f", last: {users[-1]}" if users else ".")
+        send(record_default_insights(env.emulator, api_key, conversation_id, summary))
 
 
 def find_conversation(env: Env, conversation_id: str) -> dict[str, Any] | None:

@@ -12,9 +12,21 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
 
 from emulator.core.errors import ErrorItem, ValidationFailed
-from emulator.families.calls.errors import CallEnded, CallNotAnswered, CallNotFound, CannotExecute
+from emulator.families.calls.errors import (
+    AiSessionInProgress,
+    AlreadyQueued,
+    CallEnded,
+    CallNotAnswered,
+    CallNotForked,
+    CallNotFound,
+    CannotExecute,
+    StreamingInUse,
+    TranscriptionInProgress,
+)
 from emulator.families.calls.events import Env
+from emulator.families.calls.implicit import FRESH, as_waiting
 from emulator.families.calls.model import COMMAND_ID_WINDOW, Call, is_base64
+from emulator.families.calls.rules import CLIENT_STATE_BASE64, COMMAND_STATE
 
 if TYPE_CHECKING:
     from emulator.http.context import RequestContext
@@ -22,9 +34,13 @@ if TYPE_CHECKING:
 Require = Literal["answered", "alive", "unanswered_incoming", "any"]
 Action = Callable[[Env, Call, dict[str, Any]], dict[str, Any] | None]
 
+STATE_CONFLICTS = (CannotExecute, CallNotForked, StreamingInUse, AlreadyQueued, TranscriptionInProgress, AiSessionInProgress)
+"""What a command raises when the call's state rules it out (``rules.COMMAND_STATE``); an ended
+call (90018) and an unanswered one (90034) are not among them: those hold in every mode."""
+
 
 def env_of(ctx: RequestContext) -> Env:
-    return Env(ctx.emulator, ctx.tenant)
+    return Env(ctx.emulator, ctx.tenant, ctx.warnings)
 
 
 def find_call(env: Env, call_control_id: str) -> Call:
@@ -37,14 +53,18 @@ def find_call(env: Env, call_control_id: str) -> Call:
     return call
 
 
-def check_client_state(body: dict[str, Any]) -> None:
+def check_client_state(env: Env, body: dict[str, Any]) -> None:
+    """``client_state`` is base64 (``rules.CLIENT_STATE_BASE64``; warn mode keeps it as given)."""
     value = body.get("client_state")
     if value is None:
         return
     if not isinstance(value, str) or not is_base64(value):
-        raise ValidationFailed(
-            "client_state must be a base64-encoded string.",
-            items=[ErrorItem("client_state must be a base64-encoded string.", pointer="/client_state")],
+        env.business_rule(
+            CLIENT_STATE_BASE64,
+            ValidationFailed(
+                "client_state must be a base64-encoded string.",
+                items=[ErrorItem("client_state must be a base64-encoded string.", pointer="/client_state")],
+            ),
         )
 
 
@@ -82,16 +102,23 @@ def perform(ctx: RequestContext, action: Action, *, require: Require = "answered
         seen = store.commands.get(key)
         if seen is not None and now - seen[0] < COMMAND_ID_WINDOW:
             return seen[1]
-    check_client_state(body)
-    check_state(call, require)
+    check_client_state(env, body)
+    if require == "unanswered_incoming":
+        as_waiting(call)  # an untouched implicit call is the incoming call this command expects
     previous = call.client_state
-    if body.get("client_state") is not None:
-        call.client_state = body["client_state"]
     try:
+        check_state(call, require)
+        if body.get("client_state") is not None:
+            call.client_state = body["client_state"]
         result = action(env, call, body)
-    except Exception:
+    except STATE_CONFLICTS as conflict:
         call.client_state = previous  # a failed command leaves no trace
+        env.business_rule(COMMAND_STATE, conflict)
+        result = None  # warn mode: answered as done, nothing changed
+    except Exception:
+        call.client_state = previous
         raise
+    call.extra.pop(FRESH, None)
     response = {"data": result if result is not None else {"result": "ok"}}
     if key is not None:
         store.commands[key] = (now, response)

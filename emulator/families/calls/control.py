@@ -25,7 +25,7 @@ from starlette.responses import Response
 
 from emulator.control.requests import emulator_of, json_body
 from emulator.core.errors import BadRequest, ErrorItem, NotFound, ValidationFailed
-from emulator.families.calls import ai, gather, lifecycle, service
+from emulator.families.calls import ai, gather, lifecycle, service, supervisor
 from emulator.families.calls.commands import check_client_state
 from emulator.families.calls.errors import CallEnded, CallNotAnswered, CannotExecute
 from emulator.families.calls.events import Env
@@ -160,9 +160,9 @@ async def inbound(request: Request) -> Response:
     missing = [f for f in ("from", "to", "connection_id") if not body.get(f)]
     if missing:
         raise ValidationFailed(items=[ErrorItem(f"{f} is required.", pointer=f"/{f}") for f in missing])
-    check_client_state(body)
-    remote = parse_script(body.get("steps"))
     env = Env(emulator, tenant)
+    check_client_state(env, body)
+    remote = parse_script(body.get("steps"))
     call = lifecycle.create_call(
         env,
         direction="incoming",
@@ -251,7 +251,10 @@ async def act(request: Request) -> Response:
         text = body.get("text")
         if not isinstance(text, str) or not text:
             raise ValidationFailed(items=[ErrorItem("text is required.", pointer="/text")])
-        result["outcome"] = ai.say(env, call, text)
+        if call.state == "answered" and supervisor.supervising(env, call) is not None and call.ai is None:
+            result["outcome"], result["heard_by"] = "supervised", supervisor.speak(env, call, text)
+        else:
+            result["outcome"] = ai.say(env, call, text)
     elif verb == "amd":
         res = body.get("result")
         if not isinstance(res, str) or not res:

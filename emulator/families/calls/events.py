@@ -9,15 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from emulator.core.rules import BusinessRule, apply_rule
 from emulator.crud.generic import GenericStore
+from emulator.families.calls.event_shapes import EventShapes
 from emulator.families.calls.model import Call
 from emulator.families.calls.store import CallStore
 
 if TYPE_CHECKING:
     from emulator.core.clock import Clock, Scheduler
+    from emulator.core.errors import ApiError
     from emulator.core.ids import IdFactory
     from emulator.core.state import TenantState
     from emulator.runtime.emulator import Emulator
@@ -83,6 +86,19 @@ class Env:
 
     emulator: Emulator
     tenant: TenantState
+    warnings: list[str] = field(default_factory=list)
+    """The request's ``x-emulator-warning`` list (``commands.env_of`` shares the context's), so
+    call logic that only has an Env can let a business rule through in the ``warn`` mode."""
+
+    def business_rule(self, rule: BusinessRule, error: ApiError) -> None:
+        """``rule`` is broken: raise ``error`` (enforce), or note it and return (warn), so the
+        caller applies the rule's substitute (``core/rules.py``)."""
+        apply_rule(rule, error, self.emulator.state.modes.of(self.tenant.api_key), self.warnings)
+
+    @property
+    def creates_unknown_ids(self) -> bool:
+        """The tenant's mode makes unknown ids implicit resources (ids in bodies too)."""
+        return self.emulator.state.modes.of(self.tenant.api_key).creates_unknown_ids
 
     @property
     def store(self) -> CallStore:
@@ -159,13 +175,15 @@ def connection_webhooks(env: Env, connection_id: str) -> tuple[str | None, str |
 
 
 def targets(env: Env, call: Call, event_type: str) -> tuple[list[str], str | None]:
-    """Where an event of ``call`` goes: the dial's per-event ``webhook_urls`` entry, else its
-    ``webhook_url``, else the connection's event URL, else the global default (the dispatcher
-    applies that when given no URL). The connection's failover URL backs up whichever is used."""
+    """Where an event of ``call`` goes: the dial's per-event ``webhook_urls`` entry (its URLs),
+    else its ``webhook_url``, else the connection's event URL, else the global default (the
+    dispatcher applies that when given no URL). The connection's failover URL backs up whichever
+    is used. A snapshot from before lists kept one URL per event type as a string."""
     conn_url, conn_failover = connection_webhooks(env, call.connection_id)
-    url = call.webhook_urls.get(event_type) or call.webhook_url or conn_url
+    listed: list[str] | str = call.webhook_urls.get(event_type) or []
+    url = call.webhook_url or conn_url
     failover = call.webhook_failover_url or conn_failover
-    return ([url] if url else []), failover
+    return ([listed] if isinstance(listed, str) else list(listed)) or ([url] if url else []), failover
 
 
 def base_payload(call: Call, event_type: str) -> dict[str, Any]:
@@ -183,14 +201,42 @@ def base_payload(call: Call, event_type: str) -> dict[str, Any]:
     return payload
 
 
+CODECS = "G722,PCMU,PCMA,G729,OPUS,VP8,H264"
+"""What the emulator says a connection supports and a caller offers (it never negotiates media)."""
+
+
+def known_fields(env: Env, call: Call) -> dict[str, Any]:
+    """What the call itself says about properties an event's schema declares (``event_shapes``)."""
+    return {
+        "from": call.from_,
+        "to": call.to,
+        "direction": call.direction,
+        "start_time": env.iso(call.created_at),
+        "client_state": call.client_state if call.client_state is not None else "",
+        "caller_id_name": call.from_,
+        "custom_headers": list(call.custom_headers),
+        "sip_headers": [],
+        "tags": [],
+        "calling_party_type": "pstn",
+        "connection_codecs": CODECS,
+        "offered_codecs": CODECS,
+        "created_at": env.iso(),
+        "occurred_at": env.iso(),
+    }
+
+
 def emit(env: Env, call: Call, event_type: str, extra: dict[str, Any] | None = None) -> Any:
-    """Queue one signed event for ``call`` (never blocks; delivery runs off the request path).
+    """Queue one signed event for ``call`` (never blocks; delivery runs off the request path),
+    with every property its published schema declares (``event_shapes.complete``).
     TeXML-driven calls report through their own form callbacks instead, so they emit nothing."""
     if call.extra.get("texml"):
         return None
     payload = base_payload(call, event_type)
     if extra:
         payload.update(extra)
+    shapes = env.emulator.services.family(EventShapes)
+    known = known_fields(env, call)
+    payload = shapes.complete_payload(event_type, payload, known)
     dispatcher = env.emulator.services.webhooks
     urls, failover = targets(env, call, event_type)
     return dispatcher.emit(
@@ -201,4 +247,5 @@ def emit(env: Env, call: Call, event_type: str, extra: dict[str, Any] | None = N
         failover_url=failover,
         ordering_key=call.call_control_id,
         occurred_at=env.iso(),
+        data_fields=shapes.data_fields(event_type, known),
     )

@@ -6,6 +6,10 @@ scripted ``dtmf`` step (or, unscripted, digits that satisfy the gather) arrive a
 ``valid``/``invalid`` by valid_digits, min/max digits and the terminating digit, ``timeout`` when
 nothing came in time (emulator clock), ``cancelled`` on gather_stop, ``call_hangup`` on hangup.
 Gathers with a prompt retry up to ``maximum_tries``, replaying the invalid prompt first.
+
+``gather_using_audio`` naming no audio (the document makes both audio_url and media_name
+optional, and Telnyx's own examples send it with no body) plays the built-in silence as its
+prompt, with its playback events, in every mode.
 """
 
 from __future__ import annotations
@@ -16,60 +20,81 @@ from emulator.core.errors import ErrorItem, ValidationFailed
 from emulator.families.calls import lifecycle
 from emulator.families.calls.commands import perform, require_fields
 from emulator.families.calls.events import Env, emit
+from emulator.families.calls.media import SILENCE_SECONDS
 from emulator.families.calls.model import MEDIA_SECONDS, Call, Gather, speech_seconds
+from emulator.families.calls.rules import GATHER_RANGES, TERMINATING_DIGIT, VALID_DIGITS
 from emulator.http.binding import operation
 from emulator.http.context import RequestContext
 
 DTMF_SYMBOLS = "0123456789*#ABCD"
+DEFAULT_VALID_DIGITS = "0123456789#*"
+SILENCE = ""
+"""The prompt of a gather_using_audio that names no audio: the built-in silence, whose playback
+events carry an empty media_url (``media.SILENCE_SECONDS`` long)."""
 
 
-def _int(body: dict[str, Any], name: str, default: int, lo: int, hi: int) -> int:
+def _int(env: Env, body: dict[str, Any], name: str, default: int, lo: int, hi: int) -> int:
+    """``body[name]`` within ``lo``..``hi``; outside is ``rules.GATHER_RANGES`` (warn mode: ``default``)."""
     value = body.get(name, default)
     if value is None:
         return default
     if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-        raise ValidationFailed(
+        error = ValidationFailed(
             items=[ErrorItem(f"{name} must be an integer between {lo} and {hi}.", pointer=f"/{name}", code="10033")]
         )
+        env.business_rule(GATHER_RANGES, error)
+        return default
     return value
 
 
-def parse_gather(kind: str, body: dict[str, Any]) -> Gather:
-    """Validate a gather command's options (before anything changes) and build the gather."""
-    valid = body.get("valid_digits") or "0123456789#*"
-    if not isinstance(valid, str) or any(c not in DTMF_SYMBOLS for c in valid):
-        raise ValidationFailed(
+def _valid_digits(env: Env, body: dict[str, Any]) -> str:
+    """The digits the gather accepts; other characters are ``rules.VALID_DIGITS`` (warn mode:
+    ignored, and the default when none is left)."""
+    valid = body.get("valid_digits") or DEFAULT_VALID_DIGITS
+    if isinstance(valid, str) and all(c in DTMF_SYMBOLS for c in valid):
+        return valid
+    env.business_rule(
+        VALID_DIGITS,
+        ValidationFailed(
             items=[ErrorItem("valid_digits may only contain 0-9, *, # and A-D.", pointer="/valid_digits", code="10033")]
-        )
+        ),
+    )
+    kept = "".join(c for c in valid if c in DTMF_SYMBOLS) if isinstance(valid, str) else ""
+    return kept or DEFAULT_VALID_DIGITS
+
+
+def parse_gather(env: Env, kind: str, body: dict[str, Any]) -> Gather:
+    """Validate a gather command's options (before anything changes) and build the gather."""
+    valid = _valid_digits(env, body)
     term = body.get("terminating_digit", "#")
     if term is None:
         term = "#"
     if not isinstance(term, str) or len(term) > 1 or (term and term not in DTMF_SYMBOLS):
-        raise ValidationFailed(
+        error = ValidationFailed(
             items=[ErrorItem("terminating_digit must be one DTMF symbol.", pointer="/terminating_digit", code="10033")]
         )
-    min_d = _int(body, "minimum_digits", 1, 1, 128)
-    max_d = _int(body, "maximum_digits", 128, 1, 128)
+        env.business_rule(TERMINATING_DIGIT, error)
+        term = "#"
+    min_d = _int(env, body, "minimum_digits", 1, 1, 128)
+    max_d = _int(env, body, "maximum_digits", 128, 1, 128)
     if min_d > max_d:
-        raise ValidationFailed(
+        error = ValidationFailed(
             items=[ErrorItem("minimum_digits can't be greater than maximum_digits.", pointer="/minimum_digits", code="10033")]
         )
-    timeout_ms = _int(body, "timeout_millis", 60000, 1, 600000)
-    inter_ms = _int(body, "inter_digit_timeout_millis", 5000, 1, 120000)
-    initial_ms = _int(body, "initial_timeout_millis", 5000, 1, 600000)
+        env.business_rule(GATHER_RANGES, error)
+        min_d = max_d
+    timeout_ms = _int(env, body, "timeout_millis", 60000, 1, 600000)
+    inter_ms = _int(env, body, "inter_digit_timeout_millis", 5000, 1, 120000)
+    initial_ms = _int(env, body, "initial_timeout_millis", 5000, 1, 600000)
     prompt = None
     invalid_prompt = None
     if kind == "gather_using_speak":
         require_fields(body, "payload", "voice")
         prompt, invalid_prompt = str(body["payload"]), body.get("invalid_payload")
     elif kind == "gather_using_audio":
-        prompt = body.get("audio_url") or body.get("media_name")
-        if not prompt:
-            raise ValidationFailed(
-                items=[ErrorItem("Either audio_url or media_name is required.", pointer="/audio_url", code="10004")]
-            )
+        prompt = body.get("audio_url") or body.get("media_name") or SILENCE
         invalid_prompt = body.get("invalid_audio_url") or body.get("invalid_media_name")
-    tries = _int(body, "maximum_tries", 3, 1, 10) if kind != "gather" else 1
+    tries = _int(env, body, "maximum_tries", 3, 1, 10) if kind != "gather" else 1
     return Gather(
         kind=kind,
         valid_digits=valid,
@@ -118,7 +143,7 @@ def play_prompt(env: Env, call: Call, g: Gather, *, invalid: bool) -> None:
     else:
         media = g.invalid_prompt if invalid and g.invalid_prompt else g.prompt
         emit(env, call, "call.playback.started", {"media_url": media, "overlay": False})
-        seconds = MEDIA_SECONDS * (2 if invalid and g.invalid_prompt else 1)
+        seconds = (MEDIA_SECONDS if g.prompt != SILENCE else SILENCE_SECONDS) + (MEDIA_SECONDS if invalid and g.invalid_prompt else 0)
         g.current_media = media
 
     def prompt_done() -> None:
@@ -230,7 +255,7 @@ def end_on_hangup(env: Env, call: Call) -> None:
 
 def _command(kind: str) -> Any:
     def act(env: Env, call: Call, body: dict[str, Any]) -> None:
-        start(env, call, parse_gather(kind, body))
+        start(env, call, parse_gather(env, kind, body))
 
     return act
 

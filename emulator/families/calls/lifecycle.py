@@ -69,7 +69,7 @@ def create_call(
     session_id: str | None = None,
     client_state: str | None = None,
     webhook_url: str | None = None,
-    webhook_urls: dict[str, str] | None = None,
+    webhook_urls: dict[str, list[str]] | None = None,
 ) -> Call:
     call = Call(
         call_control_id=new_call_control_id(env),

@@ -1,7 +1,11 @@
 """Media on a call: speak, playback, recording, streaming, forking and transcription.
 
-The emulator never fetches or produces audio: a prompt 'lasts' ``speech_seconds(text)`` and an
-audio file ``MEDIA_SECONDS`` on the emulator clock, which is when the ``*.ended`` event comes.
+The emulator never fetches audio: a prompt 'lasts' ``speech_seconds(text)`` and an audio file
+``MEDIA_SECONDS`` on the emulator clock, which is when the ``*.ended`` event comes; the built-in
+silence (what plays when no audio is named) ``SILENCE_SECONDS``. Streams and forks connect to
+nothing: they are state and their events. A recording
+keeps what is said while it runs (``recordings.py``), and ``call.recording.saved`` links to the
+emulator's own URL serving it as audio.
 """
 
 from __future__ import annotations
@@ -9,13 +13,18 @@ from __future__ import annotations
 from typing import Any
 
 from emulator.core.errors import ErrorItem, ValidationFailed
-from emulator.families.calls import lifecycle
+from emulator.families.calls import lifecycle, recordings
 from emulator.families.calls.commands import perform, require_fields
 from emulator.families.calls.errors import CallNotForked, CannotExecute, StreamingInUse, TranscriptionInProgress
 from emulator.families.calls.events import Env, emit
 from emulator.families.calls.model import MEDIA_SECONDS, Call, speech_seconds
+from emulator.families.calls.rules import FORK_TARGET, PLAYBACK_LOOP, PLAYBACK_SOURCE, STREAM_URL
 from emulator.http.binding import operation
 from emulator.http.context import RequestContext
+
+SILENCE_SECONDS = 1.0
+"""How long the built-in silence lasts: what a gather_using_audio without audio plays as its
+prompt, and (warn mode, ``rules.PLAYBACK_SOURCE``) a playback_start that names no audio."""
 
 # -- speak ---------------------------------------------------------------------------------------
 
@@ -24,6 +33,7 @@ def begin_speak(env: Env, call: Call, text: str) -> None:
     call.media_generation += 1
     token = call.media_generation
     call.speaking = {"token": token}
+    recordings.said(env, call, "outbound", text)
     emit(env, call, "call.speak.started")
 
     def done() -> None:
@@ -68,34 +78,45 @@ def end_playback(env: Env, call: Call, status: str) -> None:
     emit(env, call, "call.playback.ended", {**_playback_fields(pb), "status": status})
 
 
+def _loops(env: Env, loop: Any) -> int | None:
+    """How many times to play: ``None`` for 'infinity'; a positive integer (or its string) as
+    given; anything else is ``rules.PLAYBACK_LOOP`` (warn mode: once)."""
+    if loop == "infinity":
+        return None
+    if isinstance(loop, int) and not isinstance(loop, bool) and loop >= 1:
+        return loop
+    if isinstance(loop, str) and loop.isdigit() and int(loop) >= 1:
+        return int(loop)
+    env.business_rule(
+        PLAYBACK_LOOP,
+        ValidationFailed(items=[ErrorItem("loop must be a positive integer or 'infinity'.", pointer="/loop", code="10033")]),
+    )
+    return 1
+
+
 @operation("StartCallPlayback")
 async def playback_start(ctx: RequestContext) -> dict[str, Any]:
     def act(env: Env, call: Call, body: dict[str, Any]) -> None:
         url, name, content = body.get("audio_url"), body.get("media_name"), body.get("playback_content")
         if not (url or name or content):
-            raise ValidationFailed(
-                items=[
-                    ErrorItem(
-                        "One of audio_url, media_name or playback_content is required.", pointer="/audio_url", code="10004"
-                    )
-                ]
+            env.business_rule(
+                PLAYBACK_SOURCE,
+                ValidationFailed(
+                    items=[
+                        ErrorItem(
+                            "One of audio_url, media_name or playback_content is required.", pointer="/audio_url", code="10004"
+                        )
+                    ]
+                ),
             )
-        loop = body.get("loop", 1)
-        if loop == "infinity":
-            loops: int | None = None
-        elif isinstance(loop, int) and not isinstance(loop, bool) and loop >= 1:
-            loops = loop
-        elif isinstance(loop, str) and loop.isdigit() and int(loop) >= 1:
-            loops = int(loop)
-        else:
-            raise ValidationFailed(
-                items=[ErrorItem("loop must be a positive integer or 'infinity'.", pointer="/loop", code="10033")]
-            )
+        loops = _loops(env, body.get("loop", 1))
         if call.playback is not None:
             end_playback(env, call, "cancelled")
         call.media_generation += 1
         token = call.media_generation
-        pb = {"media_url": url or ("data:audio" if content else None), "media_name": name,
+        # Inline audio (playback_content) and the built-in silence have no media_url or
+        # media_name: their events carry them empty, as the document says of playback_content.
+        pb = {"media_url": url or None, "media_name": name or None,
               "overlay": bool(body.get("overlay", False)), "token": token}
         call.playback = pb
         emit(env, call, "call.playback.started", _playback_fields(pb))
@@ -105,7 +126,8 @@ async def playback_start(ctx: RequestContext) -> dict[str, Any]:
                 if call.playback is not None and call.playback.get("token") == token:
                     end_playback(env, call, "completed")
 
-            lifecycle.later(env, call, MEDIA_SECONDS * loops, done)
+            seconds = MEDIA_SECONDS if (url or name or content) else SILENCE_SECONDS
+            lifecycle.later(env, call, seconds * loops, done)
 
     return perform(ctx, act)
 
@@ -124,32 +146,33 @@ async def playback_stop(ctx: RequestContext) -> dict[str, Any]:
 # -- recording -----------------------------------------------------------------------------------
 
 
-def begin_recording(env: Env, call: Call, *, channels: str, fmt: str) -> None:
-    call.recording = {"started_at": env.now(), "channels": channels, "format": fmt, "paused": False}
+def begin_recording(env: Env, call: Call, *, channels: str, fmt: str, track: str = "both", base_url: str | None = None) -> None:
+    recordings.begin(env, call, channels=channels, fmt=fmt, track=track, base_url=base_url)
 
 
-def save_recording(env: Env, call: Call) -> None:
-    rec = call.recording
-    if rec is None:
-        return
-    call.recording = None
-    recording_id = env.ids.uuid()
-    call.recording_ids.append(recording_id)
-    settings = env.emulator.settings
-    url = f"http://{settings.host}:{settings.port}/_emulator/recordings/{recording_id}.{rec['format']}"
+def save_recording(env: Env, call: Call) -> dict[str, Any] | None:
+    """End the running recording: it is filed (served at its URL) and ``call.recording.saved``
+    names that URL under the format asked for. An ``mp3`` URL serves WAV (labelled audio/wav):
+    there is no MP3 encoder here, and the requested key is what clients read."""
+    started = call.recording
+    saved = recordings.save(env, call)
+    if started is None or saved is None:
+        return None
+    urls = {saved["format"]: saved["url"]}
     emit(
         env,
         call,
         "call.recording.saved",
         {
-            "recording_id": recording_id,
-            "channels": "dual" if rec["channels"] == "dual" else "single",
-            "recording_started_at": env.iso(rec["started_at"]),
-            "recording_ended_at": env.iso(),
-            "recording_urls": {rec["format"]: url},
-            "public_recording_urls": {rec["format"]: url},
+            "recording_id": saved["recording_id"],
+            "channels": "dual" if saved["channels"] == 2 else "single",
+            "recording_started_at": env.iso(saved["started_at"]),
+            "recording_ended_at": env.iso(saved["ended_at"]),
+            "recording_urls": urls,
+            "public_recording_urls": dict(urls),
         },
     )
+    return saved
 
 
 @operation("StartCallRecord")
@@ -162,7 +185,8 @@ async def record_start(ctx: RequestContext) -> dict[str, Any]:
             raise ValidationFailed(items=[ErrorItem("channels must be single or dual.", pointer="/channels", code="10032")])
         if call.recording is not None:
             raise CannotExecute("A recording is already in progress on this call.")
-        begin_recording(env, call, channels=body["channels"], fmt=body["format"])
+        track = body.get("recording_track") if body.get("recording_track") in recordings.TRACKS else "both"
+        begin_recording(env, call, channels=body["channels"], fmt=body["format"], track=str(track), base_url=ctx.base_url())
 
     return perform(ctx, act)
 
@@ -192,9 +216,11 @@ async def record_pause_resume(ctx: RequestContext) -> dict[str, Any]:
 # -- streaming, forking, transcription -------------------------------------------------------------
 
 
-def begin_streaming(env: Env, call: Call, url: str) -> None:
+def begin_streaming(env: Env, call: Call, url: str | None) -> None:
+    """Record the stream as running; ``url`` ``None``: a stream to nowhere (``rules.STREAM_URL``),
+    whose events carry an empty stream_url. Nothing is ever connected."""
     call.streaming = {"stream_url": url, "stream_id": env.ids.uuid()}
-    emit(env, call, "streaming.started", {"stream_url": url})
+    emit(env, call, "streaming.started", {"stream_url": url} if url else {})
 
 
 def end_streaming(env: Env, call: Call) -> None:
@@ -202,16 +228,19 @@ def end_streaming(env: Env, call: Call) -> None:
         return
     url = call.streaming["stream_url"]
     call.streaming = None
-    emit(env, call, "streaming.stopped", {"stream_url": url})
+    emit(env, call, "streaming.stopped", {"stream_url": url} if url else {})
 
 
 @operation("StartCallStreaming")
 async def streaming_start(ctx: RequestContext) -> dict[str, Any]:
     def act(env: Env, call: Call, body: dict[str, Any]) -> None:
-        require_fields(body, "stream_url")
+        url = body.get("stream_url")
+        if url in (None, ""):
+            error = ValidationFailed(items=[ErrorItem("The 'stream_url' parameter is required.", pointer="/stream_url", code="10004")])
+            env.business_rule(STREAM_URL, error)
         if call.streaming is not None:
             raise StreamingInUse("Media streaming is already running on this call.")
-        begin_streaming(env, call, str(body["stream_url"]))
+        begin_streaming(env, call, str(url) if url else None)
 
     return perform(ctx, act)
 
@@ -230,7 +259,8 @@ async def streaming_stop(ctx: RequestContext) -> dict[str, Any]:
 async def fork_start(ctx: RequestContext) -> dict[str, Any]:
     def act(env: Env, call: Call, body: dict[str, Any]) -> None:
         if not (body.get("target") or body.get("rx") or body.get("tx")):
-            raise ValidationFailed(items=[ErrorItem("target (or rx/tx) is required.", pointer="/target", code="10004")])
+            error = ValidationFailed(items=[ErrorItem("target (or rx/tx) is required.", pointer="/target", code="10004")])
+            env.business_rule(FORK_TARGET, error)  # warn mode: a fork to nowhere (target None)
         if call.fork is not None:
             raise CannotExecute("The call is already forked.")
         call.fork = {"target": body.get("target")}
@@ -276,7 +306,9 @@ async def transcription_stop(ctx: RequestContext) -> dict[str, Any]:
 
 
 def transcribe(env: Env, call: Call, text: str) -> None:
-    """The other party said ``text``: a running transcription reports it (final result)."""
+    """The other party said ``text``: a running recording keeps it, a running transcription
+    reports it (final result)."""
+    recordings.said(env, call, "inbound", text)
     if call.transcription is not None and text:
         emit(env, call, "call.transcription", {"transcription_data": {"transcript": text, "confidence": 0.98, "is_final": True}})
 

@@ -143,7 +143,7 @@ class Call:
     state: CallState = "ringing"
     client_state: str | None = None
     webhook_url: str | None = None
-    webhook_urls: dict[str, str] = field(default_factory=dict)
+    webhook_urls: dict[str, list[str]] = field(default_factory=dict)  # event type -> the URLs it goes to
     webhook_failover_url: str | None = None
     answered_at: float | None = None
     ended_at: float | None = None

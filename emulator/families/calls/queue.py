@@ -24,18 +24,23 @@ from emulator.families.calls.commands import perform, require_fields
 from emulator.families.calls.errors import AlreadyQueued, CannotExecute
 from emulator.families.calls.events import Env, emit
 from emulator.families.calls.model import Call, CallQueue, QueueMember
+from emulator.families.calls.rules import POSITIVE_INTEGERS
 from emulator.http.binding import operation
 from emulator.http.context import RequestContext
 
 REASONS = ("bridged", "bridging-in-process", "hangup", "leave", "timeout")
 
 
-def _positive(body: dict[str, Any], name: str) -> int | None:
+def _positive(env: Env, body: dict[str, Any], name: str) -> int | None:
+    """``body[name]`` when it is an integer >= 1; None (the default) when absent or, in the warn
+    mode, when it is not (``rules.POSITIVE_INTEGERS``)."""
     value = body.get(name)
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValidationFailed(items=[ErrorItem(f"{name} must be a positive integer.", pointer=f"/{name}", code="10033")])
+        error = ValidationFailed(items=[ErrorItem(f"{name} must be a positive integer.", pointer=f"/{name}", code="10033")])
+        env.business_rule(POSITIVE_INTEGERS, error)
+        return None
     return value
 
 
@@ -44,8 +49,8 @@ def enqueue(env: Env, call: Call, body: dict[str, Any]) -> None:
     name = body["queue_name"]
     if not isinstance(name, str):
         raise ValidationFailed(items=[ErrorItem("queue_name must be a string.", pointer="/queue_name", code="10033")])
-    max_size = _positive(body, "max_size")
-    max_wait = _positive(body, "max_wait_time_secs")
+    max_size = _positive(env, body, "max_size")
+    max_wait = _positive(env, body, "max_wait_time_secs")
     store = env.store
     if store.queue_of(call.call_control_id) is not None:
         raise AlreadyQueued("Call already in queue: a call can wait in one queue at a time.")

@@ -6,7 +6,7 @@ socket, it keeps the session as state. The session occupies the call's one AI sl
 Relay session per call: starting either while one runs is 422 ``90061``. The session's id is the
 ``conversation_relay_id`` of the start response; ``call.conversation.ended`` (the one webhook the
 document lists for relays) reports its end — ``relay_stopped`` on stop, ``call_hangup`` when the
-call ends. The relay's LLM is the customer's, so the event names no ``llm_model``; no AI
+call ends. The relay's LLM is the customer's, so the event's ``llm_model`` is empty; no AI
 conversation record is created (Telnyx runs no assistant here).
 """
 

@@ -2,13 +2,14 @@
 streaming, tools, structured output), the Responses API, Anthropic messages, the model list,
 and the scripted replies users set through ``/_emulator/rules``."""
 
-from emulator.families.chat import anthropic, completions, control, models, responses_api
+from emulator.families.chat import anthropic, completions, control, models, responses_api, rules
 from emulator.runtime.family import Family
 
 FAMILY = Family(
     name="chat",
     handler_modules=(completions, models, anthropic, responses_api),
     control=control.CONTROL,
+    business_rules=rules.RULES,
     paths=(
         "/ai/chat",
         "/ai/openai/chat",

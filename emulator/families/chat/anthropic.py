@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from emulator.fakes import structured, tokens
+from emulator.fakes import tokens
 from emulator.fakes.llm import ChatRequest, Completion, Message, ModelEngine, Tool, ToolCall
 from emulator.families.chat.completions import invalid, positive_int
+from emulator.families.chat.rules import CONVERSATION_TURNS, REQUEST_SHAPE, check_schema, check_turns, model_for
 from emulator.http.binding import operation
 from emulator.http.sse import named_event, sse_response
 
@@ -26,12 +27,13 @@ if TYPE_CHECKING:
 STOP_REASONS = {"stop": "end_turn", "length": "max_tokens", "tool_calls": "tool_use"}
 
 
-def _blocks(content: Any, at: str) -> list[dict[str, Any]]:
+def _blocks(ctx: RequestContext, content: Any, at: str) -> list[dict[str, Any]]:
     if isinstance(content, str):
         return [{"type": "text", "text": content}]
     if isinstance(content, list) and all(isinstance(b, dict) for b in content):
         return content
-    raise invalid("content must be a string or an array of content blocks.", at, "type_error")
+    ctx.business_rule(REQUEST_SHAPE, invalid("content must be a string or an array of content blocks.", at, "type_error"))
+    return [b for b in content if isinstance(b, dict)] if isinstance(content, list) else []
 
 
 def _text(value: Any) -> str:
@@ -42,7 +44,7 @@ def _text(value: Any) -> str:
     return "" if value is None else orjson.dumps(value).decode()
 
 
-def parse_messages(body: dict[str, Any]) -> list[Message]:
+def parse_messages(ctx: RequestContext, body: dict[str, Any]) -> list[Message]:
     raw = body.get("messages")
     if not isinstance(raw, list):
         raise invalid("messages must be an array.", "/messages", "type_error.list")
@@ -54,10 +56,12 @@ def parse_messages(body: dict[str, Any]) -> list[Message]:
         at = f"/messages/{i}"
         role = item.get("role") if isinstance(item, dict) else None
         if role not in ("user", "assistant"):
-            raise invalid(f"role must be user or assistant; got {role!r}.", f"{at}/role", "value_error.enum")
+            ctx.business_rule(REQUEST_SHAPE, invalid(f"role must be user or assistant; got {role!r}.", f"{at}/role", "value_error.enum"))
+            role = "user"
         texts: list[str] = []
         calls: list[ToolCall] = []
-        for j, block in enumerate(_blocks(item.get("content"), f"{at}/content")):
+        content = item.get("content") if isinstance(item, dict) else None
+        for j, block in enumerate(_blocks(ctx, content, f"{at}/content")):
             kind = block.get("type")
             if kind == "text":
                 texts.append(str(block.get("text", "")))
@@ -65,43 +69,53 @@ def parse_messages(body: dict[str, Any]) -> list[Message]:
                 calls.append(ToolCall(str(block.get("id")), str(block.get("name")), orjson.dumps(block.get("input") or {}).decode()))
             elif kind == "tool_result" and role == "user":
                 if not isinstance(block.get("tool_use_id"), str):
-                    raise invalid("tool_result blocks need a tool_use_id.", f"{at}/content/{j}/tool_use_id", "value_error.missing")
+                    ctx.business_rule(REQUEST_SHAPE, invalid("tool_result blocks need a tool_use_id.", f"{at}/content/{j}/tool_use_id", "value_error.missing"))
+                    texts.append(_text(block.get("content")))
+                    continue
                 out.append(Message("tool", _text(block.get("content")), [], block["tool_use_id"]))
         if texts or calls or not out or out[-1].role != "tool":
             out.append(Message(role, "\n".join(texts), calls))
-    ModelEngine.check_conversation([m for m in out if m.role != "system"] or out)
+    system_turns = [m for m in out if m.role == "system"]
+    turns = check_turns(ctx, [m for m in out if m.role != "system"] or out)
+    out = [*system_turns, *(m for m in turns if m.role != "system")]
+    if not any(m.role != "system" for m in out):
+        ctx.business_rule(CONVERSATION_TURNS, invalid("messages must contain at least one message.", "/messages", "value_error.list.min_items"))
+        out.append(Message("user", ""))
     return out
 
 
 def parse_request(ctx: RequestContext, engine: ModelEngine) -> ChatRequest:
     body = ctx.json
-    messages = parse_messages(body)
-    if not any(m.role != "system" for m in messages):
-        raise invalid("messages must contain at least one message.", "/messages", "value_error.list.min_items")
+    messages = parse_messages(ctx, body)
     tools: list[Tool] = []
     for i, t in enumerate(body.get("tools") or []):
         if not isinstance(t, dict) or not isinstance(t.get("name"), str):
-            raise invalid("tools need a name.", f"/tools/{i}/name", "value_error.missing")
+            ctx.business_rule(REQUEST_SHAPE, invalid("tools need a name.", f"/tools/{i}/name", "value_error.missing"))
+            continue
         schema = t.get("input_schema") or {"type": "object", "properties": {}}
-        structured.check_schema(schema, f"/tools/{i}/input_schema")
+        if not check_schema(ctx, schema, f"/tools/{i}/input_schema"):
+            schema = {"type": "object", "properties": {}}
         tools.append(Tool(t["name"], str(t.get("description") or ""), schema))
     choice = body.get("tool_choice") or {"type": "auto"}
     kind = choice.get("type") if isinstance(choice, dict) else None
     mapping = {"auto": "auto", "any": "required", "none": "none", "tool": "function"}
     if kind not in mapping:
-        raise invalid("tool_choice.type must be auto, any, tool or none.", "/tool_choice/type", "value_error.enum")
-    forced = choice.get("name") if kind == "tool" else None
+        ctx.business_rule(REQUEST_SHAPE, invalid("tool_choice.type must be auto, any, tool or none.", "/tool_choice/type", "value_error.enum"))
+        kind = "auto"
+    forced = choice.get("name") if kind == "tool" and isinstance(choice, dict) else None
     if kind == "tool" and forced not in {t.name for t in tools}:
-        raise invalid(f"tool_choice names tool {forced!r}, which is not in tools.", "/tool_choice/name")
+        ctx.business_rule(REQUEST_SHAPE, invalid(f"tool_choice names tool {forced!r}, which is not in tools.", "/tool_choice/name"))
+        kind, forced = "auto", None
     stops = body.get("stop_sequences") or []
     if not isinstance(stops, list) or not all(isinstance(s, str) for s in stops):
-        raise invalid("stop_sequences must be an array of strings.", "/stop_sequences")
+        ctx.business_rule(REQUEST_SHAPE, invalid("stop_sequences must be an array of strings.", "/stop_sequences"))
+        stops = []
     temperature = body.get("temperature")
     return ChatRequest(
         messages=messages,
-        model=engine.resolve_model(str(body.get("model")), tenant=ctx.tenant),
+        model=model_for(ctx, engine, str(body.get("model"))),
         api_key=ctx.api_key,
-        max_tokens=positive_int(body, "max_tokens", None),
+        max_tokens=positive_int(ctx, "max_tokens", None),
         stop=stops,
         temperature=float(temperature) if isinstance(temperature, (int, float)) else None,
         tools=tools,

@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from emulator.core.errors import ErrorItem, ValidationFailed
-from emulator.fakes import structured, tokens
+from emulator.fakes import tokens
 from emulator.fakes.catalogue import DEFAULT_CHAT_MODEL
 from emulator.fakes.llm import ChatRequest, Completion, Message, ModelEngine, OutputFormat, Tool, ToolCall
+from emulator.families.chat.rules import REQUEST_SHAPE, TOKEN_LIMITS, check_schema, check_turns, model_for
 from emulator.http.binding import operation
 from emulator.http.sse import DONE, data_event, sse_response
 
@@ -48,7 +49,7 @@ def text_of(content: Any, pointer: str) -> str:
     raise invalid("content must be a string or an array of content parts.", pointer, "type_error")
 
 
-def parse_messages(raw: Any) -> list[Message]:
+def parse_messages(ctx: RequestContext, raw: Any) -> list[Message]:
     if not isinstance(raw, list):
         raise invalid("messages must be an array.", "/messages", "type_error.list")
     out: list[Message] = []
@@ -58,21 +59,25 @@ def parse_messages(raw: Any) -> list[Message]:
             raise invalid("each message must be an object.", at, "type_error.dict")
         role = item.get("role")
         if role not in ROLES:
-            raise invalid(f"role must be one of {', '.join(ROLES)}; got {role!r}.", f"{at}/role", "value_error.enum")
+            ctx.business_rule(REQUEST_SHAPE, invalid(f"role must be one of {', '.join(ROLES)}; got {role!r}.", f"{at}/role", "value_error.enum"))
+            role = "user"
         calls: list[ToolCall] = []
+        # An assistant turn carrying tool calls may have no content at all (what
+        # ``message.model_dump(exclude_none=True)`` sends back): its text is "".
         for j, call in enumerate(item.get("tool_calls") or []):
             fn = call.get("function") if isinstance(call, dict) else None
             if not isinstance(fn, dict) or not isinstance(call.get("id"), str) or not isinstance(fn.get("name"), str):
-                raise invalid("tool calls need an id and a function name.", f"{at}/tool_calls/{j}")
+                ctx.business_rule(REQUEST_SHAPE, invalid("tool calls need an id and a function name.", f"{at}/tool_calls/{j}"))
+                continue
             calls.append(ToolCall(call["id"], fn["name"], str(fn.get("arguments") or "{}")))
         if role == "tool" and not isinstance(item.get("tool_call_id"), str):
-            raise invalid("tool messages need a tool_call_id.", f"{at}/tool_call_id", "value_error.missing")
+            ctx.business_rule(REQUEST_SHAPE, invalid("tool messages need a tool_call_id.", f"{at}/tool_call_id", "value_error.missing"))
+            role = "user"
         out.append(Message("system" if role == "developer" else role, text_of(item.get("content"), f"{at}/content"), calls, item.get("tool_call_id")))
-    ModelEngine.check_conversation(out)
-    return out
+    return check_turns(ctx, out)
 
 
-def parse_tools(raw: Any) -> list[Tool]:
+def parse_tools(ctx: RequestContext, raw: Any) -> list[Tool]:
     if raw is None:
         return []
     if not isinstance(raw, list):
@@ -83,89 +88,104 @@ def parse_tools(raw: Any) -> list[Tool]:
             continue  # Telnyx retrieval tool: grounding data, not a callable function
         fn = item.get("function") if isinstance(item, dict) else None
         if not isinstance(fn, dict) or not isinstance(fn.get("name"), str) or not fn["name"]:
-            raise invalid("function tools need function.name.", f"/tools/{i}/function/name")
+            ctx.business_rule(REQUEST_SHAPE, invalid("function tools need function.name.", f"/tools/{i}/function/name"))
+            continue
         params = fn.get("parameters") or {"type": "object", "properties": {}}
-        structured.check_schema(params, f"/tools/{i}/function/parameters")
+        if not check_schema(ctx, params, f"/tools/{i}/function/parameters"):
+            params = {"type": "object", "properties": {}}
         out.append(Tool(fn["name"], str(fn.get("description") or ""), params))
     return out
 
 
-def parse_output(body: dict[str, Any]) -> OutputFormat:
+def parse_output(ctx: RequestContext, body: dict[str, Any]) -> OutputFormat:
     """``response_format`` and Telnyx's ``guided_*`` constraints (at most one applies)."""
     if body.get("guided_choice") is not None:
         choices = body["guided_choice"]
-        if not isinstance(choices, list) or not choices or not all(isinstance(c, str) for c in choices):
-            raise invalid("guided_choice must be a non-empty array of strings.", "/guided_choice")
-        return OutputFormat("choice", choices=choices)
-    if body.get("guided_regex") is not None:
-        if not isinstance(body["guided_regex"], str):
-            raise invalid("guided_regex must be a string.", "/guided_regex", "type_error.str")
-        return OutputFormat("regex", pattern=body["guided_regex"])
-    if body.get("guided_json") is not None:
-        structured.check_schema(body["guided_json"], "/guided_json")
+        if isinstance(choices, list) and choices and all(isinstance(c, str) for c in choices):
+            return OutputFormat("choice", choices=choices)
+        ctx.business_rule(REQUEST_SHAPE, invalid("guided_choice must be a non-empty array of strings.", "/guided_choice"))
+    elif body.get("guided_regex") is not None:
+        if isinstance(body["guided_regex"], str):
+            return OutputFormat("regex", pattern=body["guided_regex"])
+        ctx.business_rule(REQUEST_SHAPE, invalid("guided_regex must be a string.", "/guided_regex", "type_error.str"))
+    elif body.get("guided_json") is not None and check_schema(ctx, body["guided_json"], "/guided_json"):
         return OutputFormat("json_schema", schema=body["guided_json"])
     fmt = body.get("response_format")
     if fmt is None:
         return OutputFormat()
     if not isinstance(fmt, dict) or fmt.get("type") not in ("text", "json_object", "json_schema"):
-        raise invalid("response_format.type must be text, json_object or json_schema.", "/response_format/type", "value_error.enum")
+        ctx.business_rule(REQUEST_SHAPE, invalid("response_format.type must be text, json_object or json_schema.", "/response_format/type", "value_error.enum"))
+        return OutputFormat()
     if fmt["type"] == "json_schema":
         spec = fmt.get("json_schema")
         if not isinstance(spec, dict) or "schema" not in spec:
-            raise invalid("response_format.json_schema.schema is required.", "/response_format/json_schema/schema", "value_error.missing")
-        structured.check_schema(spec["schema"], "/response_format/json_schema/schema")
+            ctx.business_rule(REQUEST_SHAPE, invalid("response_format.json_schema.schema is required.", "/response_format/json_schema/schema", "value_error.missing"))
+            return OutputFormat()
+        if not check_schema(ctx, spec["schema"], "/response_format/json_schema/schema"):
+            return OutputFormat()
         return OutputFormat("json_schema", schema=spec["schema"])
     return OutputFormat(fmt["type"])
 
 
-def positive_int(body: dict[str, Any], name: str, default: int | None, *, maximum: int | None = None) -> int | None:
-    value = body.get(name)
+def positive_int(ctx: RequestContext, name: str, default: int | None, *, maximum: int | None = None) -> int | None:
+    value = ctx.json.get(name)
     if value is None:
         return default
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value) or value < 1 or (maximum and value > maximum):
         bound = f" and at most {maximum}" if maximum else ""
-        raise invalid(f"{name} must be an integer of at least 1{bound}.", f"/{name}", "value_error.number")
+        ctx.business_rule(TOKEN_LIMITS, invalid(f"{name} must be an integer of at least 1{bound}.", f"/{name}", "value_error.number"))
+        return default
     return int(value)
+
+
+def parse_tool_choice(ctx: RequestContext, tools: list[Tool]) -> tuple[str, str | None]:
+    """(none | auto | required | function, the forced function's name)."""
+    choice = ctx.json.get("tool_choice", "auto" if tools else "none")
+    fallback = "auto" if tools else "none"
+    if isinstance(choice, dict):
+        forced = (choice.get("function") or {}).get("name")
+        if forced in {t.name for t in tools}:
+            return "function", forced
+        ctx.business_rule(REQUEST_SHAPE, invalid(f"tool_choice names function {forced!r}, which is not in tools.", "/tool_choice/function/name"))
+        return fallback, None
+    if choice not in ("none", "auto", "required"):
+        ctx.business_rule(REQUEST_SHAPE, invalid("tool_choice must be none, auto, required or a named function.", "/tool_choice", "value_error.enum"))
+        return fallback, None
+    if choice == "required" and not tools:
+        ctx.business_rule(REQUEST_SHAPE, invalid("tool_choice 'required' needs at least one function in tools.", "/tool_choice"))
+        return "none", None
+    return choice, None
 
 
 def parse_request(ctx: RequestContext, engine: ModelEngine) -> ChatRequest:
     body = ctx.json
-    messages = parse_messages(body.get("messages"))
+    messages = parse_messages(ctx, body.get("messages"))
     model = body.get("model") or DEFAULT_CHAT_MODEL
     if not isinstance(model, str):
         raise invalid("model must be a string.", "/model", "type_error.str")
     stop = body.get("stop")
     stops = [stop] if isinstance(stop, str) else stop or []
     if not isinstance(stops, list) or len(stops) > 4 or not all(isinstance(s, str) for s in stops):
-        raise invalid("stop must be a string or up to 4 strings.", "/stop")
-    tools = parse_tools(body.get("tools"))
-    choice = body.get("tool_choice", "auto" if tools else "none")
-    forced = None
-    if isinstance(choice, dict):
-        forced = (choice.get("function") or {}).get("name")
-        if forced not in {t.name for t in tools}:
-            raise invalid(f"tool_choice names function {forced!r}, which is not in tools.", "/tool_choice/function/name")
-        choice = "function"
-    elif choice not in ("none", "auto", "required"):
-        raise invalid("tool_choice must be none, auto, required or a named function.", "/tool_choice", "value_error.enum")
-    if choice == "required" and not tools:
-        raise invalid("tool_choice 'required' needs at least one function in tools.", "/tool_choice")
-    max_tokens = positive_int(body, "max_completion_tokens", None) or positive_int(body, "max_tokens", None)
+        ctx.business_rule(REQUEST_SHAPE, invalid("stop must be a string or up to 4 strings.", "/stop"))
+        stops = []
+    tools = parse_tools(ctx, body.get("tools"))
+    choice, forced = parse_tool_choice(ctx, tools)
+    max_tokens = positive_int(ctx, "max_completion_tokens", None) or positive_int(ctx, "max_tokens", None)
     temperature = body.get("temperature")
     seed = body.get("seed")
     return ChatRequest(
         messages=messages,
-        model=engine.resolve_model(model, tenant=ctx.tenant),
+        model=model_for(ctx, engine, model),
         api_key=ctx.api_key,
         max_tokens=max_tokens,
-        n=positive_int(body, "n", 1, maximum=16) or 1,
+        n=positive_int(ctx, "n", 1, maximum=16) or 1,
         stop=stops,
         temperature=float(temperature) if isinstance(temperature, (int, float)) else None,
         seed=seed if isinstance(seed, int) else None,
         tools=tools,
         tool_choice=choice,
         forced_tool=forced,
-        output=parse_output(body),
+        output=parse_output(ctx, body),
     )
 
 
@@ -277,7 +297,8 @@ async def create_chat_completion(ctx: RequestContext) -> Any:
     if ctx.json.get("logprobs") is True:
         top = ctx.json.get("top_logprobs") or 0
         if isinstance(top, bool) or not isinstance(top, int) or not 0 <= top <= 20:
-            raise invalid("top_logprobs must be an integer from 0 to 20.", "/top_logprobs", "value_error.number")
+            ctx.business_rule(TOKEN_LIMITS, invalid("top_logprobs must be an integer from 0 to 20.", "/top_logprobs", "value_error.number"))
+            top = 0
     completion = engine.complete(request)
     if ctx.json.get("stream") is True:
         options = ctx.json.get("stream_options") or {}

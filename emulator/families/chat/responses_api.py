@@ -18,10 +18,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
-from emulator.fakes import structured, tokens
+from emulator.core.errors import NotFound
+from emulator.fakes import tokens
 from emulator.fakes.catalogue import DEFAULT_CHAT_MODEL
 from emulator.fakes.llm import ChatRequest, Completion, Message, ModelEngine, OutputFormat, Tool, ToolCall
 from emulator.families.chat.completions import invalid, positive_int, text_of
+from emulator.families.chat.rules import CONVERSATION_TURNS, KNOWN_CONVERSATION, REQUEST_SHAPE, check_schema, check_turns, model_for
 from emulator.families.conversations.service import conversation_store
 from emulator.http.binding import operation
 from emulator.http.sse import named_event, sse_response
@@ -30,15 +32,20 @@ if TYPE_CHECKING:
     from emulator.http.context import RequestContext
 
 
-def history(ctx: RequestContext) -> list[Message]:
-    """The prior turns of the Telnyx conversation named by ``conversation`` (404 if unknown)."""
+def history(ctx: RequestContext) -> list[Message] | None:
+    """The prior turns of the Telnyx conversation named by ``conversation`` ([] without one);
+    an unknown id is a 404, or (warn mode) None: answer without history, store nothing."""
     conversation_id = ctx.json.get("conversation")
     if conversation_id is None:
         return []
     if not isinstance(conversation_id, str):
         raise invalid("conversation must be a conversation id.", "/conversation", "type_error.str")
     store = conversation_store(ctx.emulator, ctx.api_key)
-    store.get(conversation_id)
+    try:
+        store.get(conversation_id)
+    except NotFound as error:
+        ctx.business_rule(KNOWN_CONVERSATION, error)
+        return None
     out = []
     for m in store.list_messages(conversation_id):
         calls = [ToolCall(c["id"], c["function"]["name"], c["function"]["arguments"]) for c in m.get("tool_calls") or []]
@@ -61,7 +68,7 @@ def persist(ctx: RequestContext, new_turns: list[Message], completion: Completio
     store.add_message(conversation_id, "assistant", choice.content or "", calls or None)
 
 
-def parse_input(body: dict[str, Any], prior: list[Message] | None = None) -> list[Message]:
+def parse_input(ctx: RequestContext, body: dict[str, Any], prior: list[Message] | None = None) -> list[Message]:
     """Instructions, then the conversation's prior turns, then this request's input items."""
     out: list[Message] = []
     if isinstance(body.get("instructions"), str) and body["instructions"]:
@@ -73,7 +80,8 @@ def parse_input(body: dict[str, Any], prior: list[Message] | None = None) -> lis
     elif isinstance(raw, dict):  # one item on its own (the telnyx SDK types `input` as an object)
         raw = [raw]
     if not isinstance(raw, list) or not raw:
-        raise invalid("input must be a non-empty string or array of input items.", "/input", "value_error.missing")
+        ctx.business_rule(CONVERSATION_TURNS, invalid("input must be a non-empty string or array of input items.", "/input", "value_error.missing"))
+        raw = [{"role": "user", "content": ""}]
     for i, item in enumerate(raw):
         at = f"/input/{i}"
         if not isinstance(item, dict):
@@ -82,7 +90,8 @@ def parse_input(body: dict[str, Any], prior: list[Message] | None = None) -> lis
         if kind == "message":
             role = item.get("role")
             if role not in ("user", "system", "developer", "assistant"):
-                raise invalid(f"role must be user, system, developer or assistant; got {role!r}.", f"{at}/role", "value_error.enum")
+                ctx.business_rule(REQUEST_SHAPE, invalid(f"role must be user, system, developer or assistant; got {role!r}.", f"{at}/role", "value_error.enum"))
+                role = "user"
             out.append(Message("system" if role == "developer" else role, text_of(item.get("content"), f"{at}/content")))
         elif kind == "function_call":
             call = ToolCall(str(item.get("call_id")), str(item.get("name")), str(item.get("arguments") or "{}"))
@@ -92,13 +101,13 @@ def parse_input(body: dict[str, Any], prior: list[Message] | None = None) -> lis
                 out.append(Message("assistant", "", [call]))
         elif kind == "function_call_output":
             if not isinstance(item.get("call_id"), str):
-                raise invalid("function_call_output items need a call_id.", f"{at}/call_id", "value_error.missing")
+                ctx.business_rule(REQUEST_SHAPE, invalid("function_call_output items need a call_id.", f"{at}/call_id", "value_error.missing"))
+                continue
             output = item.get("output")
             out.append(Message("tool", output if isinstance(output, str) else text_of(output, f"{at}/output"), [], item["call_id"]))
         else:
-            raise invalid(f"unsupported input item type {kind!r}.", f"{at}/type", "value_error.enum")
-    ModelEngine.check_conversation(out, pointer="/input")
-    return out
+            ctx.business_rule(REQUEST_SHAPE, invalid(f"unsupported input item type {kind!r}.", f"{at}/type", "value_error.enum"))
+    return check_turns(ctx, out, pointer="/input")
 
 
 def parse_request(ctx: RequestContext, engine: ModelEngine, prior: list[Message]) -> ChatRequest:
@@ -108,30 +117,33 @@ def parse_request(ctx: RequestContext, engine: ModelEngine, prior: list[Message]
         if not isinstance(t, dict) or t.get("type") != "function" or not isinstance(t.get("name"), str):
             continue  # hosted tools (web search, file search, ...) are not emulated
         params = t.get("parameters") or {"type": "object", "properties": {}}
-        structured.check_schema(params, f"/tools/{i}/parameters")
+        if not check_schema(ctx, params, f"/tools/{i}/parameters"):
+            params = {"type": "object", "properties": {}}
         tools.append(Tool(t["name"], str(t.get("description") or ""), params))
     choice = body.get("tool_choice", "auto" if tools else "none")
     forced = None
     if isinstance(choice, dict):
         forced, choice = choice.get("name"), "function"
         if forced not in {t.name for t in tools}:
-            raise invalid(f"tool_choice names function {forced!r}, which is not in tools.", "/tool_choice/name")
+            ctx.business_rule(REQUEST_SHAPE, invalid(f"tool_choice names function {forced!r}, which is not in tools.", "/tool_choice/name"))
+            forced, choice = None, "auto"
     elif choice not in ("none", "auto", "required"):
-        raise invalid("tool_choice must be none, auto, required or a named function.", "/tool_choice", "value_error.enum")
+        ctx.business_rule(REQUEST_SHAPE, invalid("tool_choice must be none, auto, required or a named function.", "/tool_choice", "value_error.enum"))
+        choice = "auto"
     output = OutputFormat()
     fmt = (body.get("text") or {}).get("format") if isinstance(body.get("text"), dict) else None
     if isinstance(fmt, dict) and fmt.get("type") == "json_schema":
-        structured.check_schema(fmt.get("schema"), "/text/format/schema")
-        output = OutputFormat("json_schema", schema=fmt["schema"])
+        if check_schema(ctx, fmt.get("schema"), "/text/format/schema"):
+            output = OutputFormat("json_schema", schema=fmt["schema"])
     elif isinstance(fmt, dict) and fmt.get("type") == "json_object":
         output = OutputFormat("json_object")
     temperature = body.get("temperature")
     model = body.get("model") or DEFAULT_CHAT_MODEL
     return ChatRequest(
-        messages=parse_input(body, prior),
-        model=engine.resolve_model(str(model), tenant=ctx.tenant),
+        messages=parse_input(ctx, body, prior),
+        model=model_for(ctx, engine, str(model)),
         api_key=ctx.api_key,
-        max_tokens=positive_int(body, "max_output_tokens", None),
+        max_tokens=positive_int(ctx, "max_output_tokens", None),
         temperature=float(temperature) if isinstance(temperature, (int, float)) else None,
         seed=body.get("seed") if isinstance(body.get("seed"), int) else None,
         tools=tools if choice != "none" else [],
@@ -224,12 +236,13 @@ async def stream_events(ctx: RequestContext, engine: ModelEngine, request: ChatR
 async def create_response(ctx: RequestContext) -> Any:
     engine = ctx.emulator.services.model
     prior = history(ctx)
-    request = parse_request(ctx, engine, prior)
+    request = parse_request(ctx, engine, prior or [])
     completion = engine.complete(request, id_prefix="resp_")
-    # messages = [instructions?] + prior + this turn; instructions are stored too, so later
-    # turns can omit them (the documented way to use a persisted conversation).
-    has_instructions = int(bool(request.messages) and request.messages[0].role == "system" and bool(ctx.json.get("instructions")))
-    persist(ctx, request.messages[:has_instructions] + request.messages[has_instructions + len(prior):], completion)
+    if prior is not None:  # None: an unknown conversation let through (warn mode) stores nothing
+        # messages = [instructions?] + prior + this turn; instructions are stored too, so later
+        # turns can omit them (the documented way to use a persisted conversation).
+        has_instructions = int(bool(request.messages) and request.messages[0].role == "system" and bool(ctx.json.get("instructions")))
+        persist(ctx, request.messages[:has_instructions] + request.messages[has_instructions + len(prior):], completion)
     if ctx.json.get("stream") is True:
         return sse_response(stream_events(ctx, engine, request, completion))
     return response_json(ctx, request, completion)

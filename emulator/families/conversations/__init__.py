@@ -2,8 +2,10 @@
 conversations), and insights: groups of LLM-answered questions run when a conversation ends."""
 
 from emulator.families.conversations import control, handlers, histories, insights
+from emulator.families.conversations.implicit import ID_KINDS
 from emulator.families.conversations.insight_store import InsightStore
 from emulator.families.conversations.links import AssistantLinks
+from emulator.families.conversations.rules import RULES
 from emulator.families.conversations.store import ConversationStore
 from emulator.runtime.family import Family
 
@@ -14,5 +16,7 @@ FAMILY = Family(
     control=control.CONTROL,
     lifecycle_kinds=("insight_run",),
     stores=(ConversationStore, InsightStore),
+    id_kinds=ID_KINDS,
+    business_rules=RULES,
     paths=("/ai/conversations", "/ai/conversation_histories"),
 )

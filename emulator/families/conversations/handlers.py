@@ -9,8 +9,11 @@ from typing import TYPE_CHECKING, Any
 
 from emulator.core.errors import ErrorItem, ValidationFailed
 from emulator.families.conversations import postgrest
+from emulator.families.conversations.implicit import CONVERSATION
+from emulator.families.conversations.rules import FILTER_SYNTAX, MESSAGE_ROLE, TOOL_CALL_FUNCTION, TOOL_CALL_ID
 from emulator.families.conversations.service import conversations
 from emulator.http.binding import Reply, operation
+from emulator.runtime.implicit import Tombstones
 
 if TYPE_CHECKING:
     from emulator.http.context import RequestContext
@@ -24,7 +27,8 @@ ROLES = ("user", "assistant", "tool")
 async def list_conversations(ctx: RequestContext) -> Any:
     """Filtered with PostgREST syntax over the raw query string (any ``metadata->key`` works,
     not only the ones the document lists); newest first unless ``order`` says otherwise."""
-    query = postgrest.parse(ctx.request.query_params.multi_items(), COLUMNS, JSON_COLUMNS)
+    query = postgrest.parse(ctx.request.query_params.multi_items(), COLUMNS, JSON_COLUMNS,
+                            on_bad=lambda error: ctx.business_rule(FILTER_SYNTAX, error))
     records = list(reversed(conversations(ctx).list()))
     return {"data": postgrest.apply(records, query)}
 
@@ -46,7 +50,11 @@ async def update(ctx: RequestContext) -> Any:
 
 @operation("delete_conversation_by_id_public_conversations_delete")
 async def delete(ctx: RequestContext) -> Any:
-    conversations(ctx).delete(str(ctx.path["conversation_id"]))
+    store = conversations(ctx)
+    names = store.names_of(str(ctx.path["conversation_id"]))
+    store.delete(names[0])
+    deleted = ctx.tenant.store(Tombstones).deleted  # under every name: none makes it anew
+    deleted.update((CONVERSATION, (name,)) for name in names)
     return Reply(None, 200)
 
 
@@ -55,17 +63,21 @@ async def add_message(ctx: RequestContext) -> Any:
     body = ctx.json
     role = str(body["role"])
     if role not in ROLES:
-        raise ValidationFailed(items=[ErrorItem(f"role must be one of {', '.join(ROLES)}", pointer="/role")])
+        ctx.business_rule(MESSAGE_ROLE, ValidationFailed(items=[ErrorItem(f"role must be one of {', '.join(ROLES)}", pointer="/role")]))
+        role = "user"
     store = conversations(ctx)
     conversation_id = str(ctx.path["conversation_id"])
     store.get(conversation_id)  # 404 before any write
-    calls = body.get("tool_calls") or []
-    for i, call in enumerate(calls):
+    calls = []
+    for i, call in enumerate(body.get("tool_calls") or []):
         function = call.get("function") if isinstance(call, dict) else None
         if not isinstance(function, dict) or not function.get("name"):
-            raise ValidationFailed(items=[ErrorItem("a tool call needs function.name (and function.arguments)", pointer=f"/tool_calls/{i}/function")])
+            ctx.business_rule(TOOL_CALL_FUNCTION, ValidationFailed(items=[ErrorItem(
+                "a tool call needs function.name (and function.arguments)", pointer=f"/tool_calls/{i}/function")]))
+            continue
+        calls.append(call)
     if role == "tool" and not body.get("tool_call_id"):
-        raise ValidationFailed(items=[ErrorItem("a tool message needs tool_call_id", pointer="/tool_call_id")])
+        ctx.business_rule(TOOL_CALL_ID, ValidationFailed(items=[ErrorItem("a tool message needs tool_call_id", pointer="/tool_call_id")]))
     store.add_message(
         conversation_id, role, body.get("content") or "", calls or None,
         sent_at=body.get("sent_at"), name=body.get("name"), tool_call_id=body.get("tool_call_id"), metadata=body.get("metadata"),

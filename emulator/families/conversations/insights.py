@@ -7,7 +7,9 @@ in the group of the conversation's assistant (``insight_settings.insight_group_i
 pending -> in_progress -> completed under the ``insight_run`` lifecycle policy; on completion each
 insight's result comes from the fake model over the transcript (a JSON document conforming to the
 insight's ``json_schema`` when it has one) and the group's ``webhook`` receives a signed
-``call.conversation_insights.generated`` event.
+``call.conversation_insights.generated`` event. An AI call's conversation whose assistant names
+no group gets a run of the tenant's default group instead (:func:`record_default_insights`), so
+every insight a call reports can be read back here.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import copy
 import math
 from collections import Counter
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -24,6 +27,7 @@ from emulator.fakes.llm import Message, OutputFormat
 from emulator.families.conversations import postgrest
 from emulator.families.conversations.insight_store import InsightStore
 from emulator.families.conversations.links import AssistantLinks
+from emulator.families.conversations.rules import AGGREGATE_GROUP_BY, INSIGHT_JSON_SCHEMA
 from emulator.families.conversations.store import ConversationStore
 from emulator.http.binding import Reply, operation
 
@@ -34,6 +38,10 @@ if TYPE_CHECKING:
 
 EVENT_TYPE = "call.conversation_insights.generated"
 _CALL_FIELDS = ("call_control_id", "connection_id", "call_leg_id", "call_session_id", "client_state", "calling_party_type")
+GROUP_BY = ("insight_id", "assistant_id", "conversation_id", "result")
+
+OnInsights = Callable[[dict[str, Any]], None]
+"""Told the result of a completed run: ``{conversation_id, insight_group_id, results}``."""
 
 
 def _store(ctx: RequestContext) -> InsightStore:
@@ -45,6 +53,15 @@ def _page(ctx: RequestContext, rows: list[dict[str, Any]]) -> dict[str, Any]:
     number, size = int(page.get("number", 1)), int(page.get("size", 20))
     return {"data": rows[(number - 1) * size: number * size],
             "meta": {"page_number": number, "page_size": size, "total_results": len(rows), "total_pages": max(1, math.ceil(len(rows) / size))}}
+
+
+def _check_schema(ctx: RequestContext, body: dict[str, Any]) -> None:
+    """A ``json_schema`` that is no JSON Schema object breaks a rule; in the warn mode it is kept
+    as given and runs of the insight answer in free text (``_schema_of`` fails there too)."""
+    try:
+        _schema_of(body)
+    except ValidationFailed as error:
+        ctx.business_rule(INSIGHT_JSON_SCHEMA, error)
 
 
 def _schema_of(insight: dict[str, Any], pointer: str = "/json_schema") -> dict[str, Any] | None:
@@ -66,7 +83,7 @@ def _schema_of(insight: dict[str, Any], pointer: str = "/json_schema") -> dict[s
 @operation("create_insight")
 async def create_insight(ctx: RequestContext) -> Any:
     body = ctx.json
-    _schema_of(body)
+    _check_schema(ctx, body)
     record = {"id": ctx.tenant.ids.uuid(), "created_at": ctx.state.clock.iso(), "insight_type": "custom", "name": body["name"],
               "instructions": body["instructions"], "webhook": body.get("webhook") or ""}
     if body.get("json_schema") not in (None, ""):
@@ -96,7 +113,7 @@ async def get_insight(ctx: RequestContext) -> Any:
 async def update_insight(ctx: RequestContext) -> Any:
     insight = _insight(ctx)
     body = {k: v for k, v in ctx.json.items() if k in ("name", "instructions", "json_schema", "webhook") and v is not None}
-    _schema_of(body)
+    _check_schema(ctx, body)
     insight.update(body)
     return {"data": copy.deepcopy(insight)}
 
@@ -184,11 +201,12 @@ async def unassign(ctx: RequestContext) -> Any:
 # -- runs -------------------------------------------------------------------------------------
 
 def run_insights_for(emulator: Emulator, api_key: str, conversation_id: str, *, group_id: str | None = None,
-                     extra_urls: list[str] | None = None) -> list[dict[str, Any]]:
+                     extra_urls: list[str] | None = None, on_complete: OnInsights | None = None) -> list[dict[str, Any]]:
     """Start an insight run over a conversation; returns the (pending) run records started.
 
     The group is ``group_id`` or the one named by the conversation's assistant; no group, no run.
-    ``extra_urls`` also receive the result webhook (e.g. the call's webhook URL for AI calls).
+    ``extra_urls`` also receive the result webhook; ``on_complete`` is told the result (an AI
+    call sends it as a call event, so it carries the call's ids and follows its other events).
     """
     tenant = emulator.state.tenant(api_key)
     insights = tenant.store(InsightStore)
@@ -198,7 +216,8 @@ def run_insights_for(emulator: Emulator, api_key: str, conversation_id: str, *, 
         group_id = group_id or (assistant.get("insight_settings") or {}).get("insight_group_id")
     if not group_id or group_id not in insights.groups:
         return []
-    run: dict[str, Any] = {"id": tenant.ids.uuid(), "status": "pending", "created_at": emulator.state.clock.iso(), "conversation_insights": []}
+    run: dict[str, Any] = {"id": tenant.ids.uuid(), "status": "pending", "created_at": emulator.state.clock.iso(), "conversation_insights": [],
+                           "insight_group_id": group_id}
     insights.runs.setdefault(conversation_id, []).append(run)
     model = (assistant or {}).get("model", "")
 
@@ -233,15 +252,31 @@ def run_insights_for(emulator: Emulator, api_key: str, conversation_id: str, *, 
                        **{k: conv["metadata"][k] for k in _CALL_FIELDS if k in conv["metadata"]}}
             webhooks: WebhookDispatcher = emulator.services.webhooks  # named type: readers follow the event
             webhooks.emit(tenant=api_key, event_type=EVENT_TYPE, payload=payload, urls=urls)
+        if on_complete is not None:
+            on_complete({"conversation_id": conversation_id, "insight_group_id": group_id, "results": copy.deepcopy(results)})
 
     emulator.services.lifecycles.begin(api_key, "insight_run", run["id"], [start, finish], labels=["in_progress", "completed"])
     return [copy.deepcopy(run)]
 
 
+def record_default_insights(emulator: Emulator, api_key: str, conversation_id: str, summary: str) -> dict[str, Any]:
+    """The run of the tenant's default group over a conversation whose assistant names none
+    (what an AI call's end produces): completed at once with ``summary`` as its one result, and
+    kept like any other run, so ``conversations-insights``, the group and the aggregates show
+    what the call's webhook carried. Returns that result (``on_complete``'s argument)."""
+    tenant = emulator.state.tenant(api_key)
+    insights = tenant.store(InsightStore)
+    group_id, insight_id = insights.default_group(tenant.ids.uuid, emulator.state.clock.iso())
+    results = [{"insight_id": insight_id, "result": summary}]
+    run = {"id": tenant.ids.uuid(), "status": "completed", "created_at": emulator.state.clock.iso(),
+           "conversation_insights": results, "insight_group_id": group_id}
+    insights.runs.setdefault(conversation_id, []).append(run)
+    return {"conversation_id": conversation_id, "insight_group_id": group_id, "results": copy.deepcopy(results)}
+
+
 @operation("get_conversations_public__conversation_id__insights_get")
 async def conversation_insights(ctx: RequestContext) -> Any:
-    conversation_id = str(ctx.path["conversation_id"])
-    ctx.tenant.store(ConversationStore).get(conversation_id)
+    conversation_id = ctx.tenant.store(ConversationStore).get(str(ctx.path["conversation_id"]))["id"]  # an alias names its uuid
     rows = [{k: copy.deepcopy(r[k]) for k in ("id", "status", "created_at", "conversation_insights")}
             for r in reversed(_store(ctx).runs.get(conversation_id, []))]
     return _page(ctx, rows)
@@ -270,9 +305,13 @@ async def aggregates(ctx: RequestContext) -> Any:
         params.append(("assistant_id", str(assistant)))
     params = [(k, v if "." in v and v.split(".", 1)[0] in (*postgrest.OPERATORS, "not") else f"eq.{v}") for k, v in params]
     rows = postgrest.apply(rows, postgrest.parse(params, {"insight_id", "created_at", "assistant_id", "result", "conversation_id"}, set()))
-    group_by = [g for raw in (q.get("group_by") or ["insight_id"]) for g in str(raw).split(",") if g]
-    for g in group_by:
-        if g not in ("insight_id", "assistant_id", "conversation_id", "result"):
-            raise ValidationFailed(items=[ErrorItem(f"cannot group by {g!r}; use insight_id, assistant_id, conversation_id or result", parameter="group_by", location="query")])
+    group_by = []
+    for g in (g for raw in (q.get("group_by") or ["insight_id"]) for g in str(raw).split(",") if g):
+        if g not in GROUP_BY:
+            ctx.business_rule(AGGREGATE_GROUP_BY, ValidationFailed(items=[ErrorItem(
+                f"cannot group by {g!r}; use insight_id, assistant_id, conversation_id or result", parameter="group_by", location="query")]))
+        elif g not in group_by:
+            group_by.append(g)
+    group_by = group_by or ["insight_id"]
     counts = Counter(tuple(r[g] for g in group_by) for r in rows)
     return {"data": [{**dict(zip(group_by, key, strict=True)), "record_count": n} for key, n in counts.items()]}  # a key holds one value per group_by field

@@ -10,13 +10,14 @@ Supported, as PostgREST writes them:
 * ``order=col[.asc|.desc][.nullsfirst|.nullslast],...``, ``limit=N``, ``offset=N``.
 
 A malformed filter or an unknown operator is a 422 naming the query parameter, never a silent
-"no filter".
+"no filter" — unless the caller's business rules only warn (``parse(on_bad=...)``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cmp_to_key
@@ -92,48 +93,65 @@ def _split_top(text: str) -> list[str]:
     return parts
 
 
-def parse(params: Iterable[tuple[str, str]], columns: set[str], json_columns: set[str], *, ignore: set[str] = frozenset()) -> Query:  # type: ignore[assignment]
-    """Parse ``params`` (name, value pairs as sent) into a :class:`Query`."""
+def parse(params: Iterable[tuple[str, str]], columns: set[str], json_columns: set[str], *, ignore: set[str] = frozenset(),  # type: ignore[assignment]
+          on_bad: Callable[[ValidationFailed], None] | None = None) -> Query:
+    """Parse ``params`` (name, value pairs as sent) into a :class:`Query`.
+
+    ``on_bad`` receives the error of each malformed piece (the filter-syntax business rule): it
+    raises to reject the request, or returns to go on — then a bare filter value counts as
+    ``eq.<value>`` (what a client that does not know PostgREST means) and any other malformed
+    piece is left out. Without it, the first malformed piece raises.
+    """
     query = Query()
     for name, raw in params:
         if name in ignore:
             continue
-        if name == "limit":
-            if not raw.isdigit() or int(raw) < 1:
-                raise _bad("limit", "limit must be a positive integer")
-            query.limit = int(raw)
-        elif name == "offset":
-            if not raw.isdigit():
-                raise _bad("offset", "offset must be a non-negative integer")
-            query.offset = int(raw)
-        elif name == "order":
-            for term in raw.split(","):
-                bits = term.strip().split(".")
-                column, path = _column(bits[0], columns, json_columns, "order")
-                desc, nulls = False, None
-                for mod in bits[1:]:
-                    if mod in ("asc", "desc"):
-                        desc = mod == "desc"
-                    elif mod in ("nullsfirst", "nullslast"):
-                        nulls = mod == "nullsfirst"
-                    else:
-                        raise _bad("order", f"unknown ordering modifier {mod!r}; use asc, desc, nullsfirst, nullslast")
-                query.order.append((column, path, desc, nulls))
-        elif name == "or":
-            if not (raw.startswith("(") and raw.endswith(")")):
-                raise _bad("or", "or takes a parenthesised list, e.g. or=(name.eq.a,name.eq.b)")
-            group = []
-            for part in _split_top(raw[1:-1]):
-                field_name, dot, expr = part.partition(".")
-                if not dot:
-                    raise _bad("or", f"{part!r} is not 'column.operator.value'")
-                group.append(_condition(field_name, expr, columns, json_columns, "or"))
-            query.any_of.append(group)
-        elif name in _RESERVED:
-            continue
-        else:
-            query.conditions.append(_condition(name, raw, columns, json_columns, name))
+        try:
+            _parse_one(query, name, raw, columns, json_columns)
+        except ValidationFailed as error:
+            if on_bad is None:
+                raise
+            on_bad(error)
+            if name not in _RESERVED and name not in ("limit", "offset"):
+                with contextlib.suppress(ValidationFailed):  # an unknown column stays left out
+                    query.conditions.append(_condition(name, f"eq.{raw}", columns, json_columns, name))
     return query
+
+
+def _parse_one(query: Query, name: str, raw: str, columns: set[str], json_columns: set[str]) -> None:
+    if name == "limit":
+        if not raw.isdigit() or int(raw) < 1:
+            raise _bad("limit", "limit must be a positive integer")
+        query.limit = int(raw)
+    elif name == "offset":
+        if not raw.isdigit():
+            raise _bad("offset", "offset must be a non-negative integer")
+        query.offset = int(raw)
+    elif name == "order":
+        for term in raw.split(","):
+            bits = term.strip().split(".")
+            column, path = _column(bits[0], columns, json_columns, "order")
+            desc, nulls = False, None
+            for mod in bits[1:]:
+                if mod in ("asc", "desc"):
+                    desc = mod == "desc"
+                elif mod in ("nullsfirst", "nullslast"):
+                    nulls = mod == "nullsfirst"
+                else:
+                    raise _bad("order", f"unknown ordering modifier {mod!r}; use asc, desc, nullsfirst, nullslast")
+            query.order.append((column, path, desc, nulls))
+    elif name == "or":
+        if not (raw.startswith("(") and raw.endswith(")")):
+            raise _bad("or", "or takes a parenthesised list, e.g. or=(name.eq.a,name.eq.b)")
+        group = []
+        for part in _split_top(raw[1:-1]):
+            field_name, dot, expr = part.partition(".")
+            if not dot:
+                raise _bad("or", f"{part!r} is not 'column.operator.value'")
+            group.append(_condition(field_name, expr, columns, json_columns, "or"))
+        query.any_of.append(group)
+    elif name not in _RESERVED:
+        query.conditions.append(_condition(name, raw, columns, json_columns, name))
 
 
 def _get(record: dict[str, Any], column: str, path: list[str]) -> Any:

@@ -45,6 +45,7 @@ class ConversationStore:
         self.conversations: dict[str, dict[str, Any]] = {}
         self.messages: dict[str, list[dict[str, Any]]] = {}
         self.ended: dict[str, str] = {}  # conversation id -> ended_at (ISO)
+        self.aliases: dict[str, str] = {}  # a non-uuid id a lenient caller named -> the uuid it got (see adopt)
         # Runtime wiring, never dumped (see service.conversation_store()).
         self._emulator: Emulator | None = None
         self._api_key: str | None = None
@@ -80,20 +81,42 @@ class ConversationStore:
         self.messages[record["id"]] = []
         return copy.deepcopy(record)
 
+    def adopt(self, requested_id: str) -> dict[str, Any]:
+        """The conversation an unknown id names, made as ``create`` would (implicit resources).
+
+        The document makes a conversation's ``id`` a uuid; an id that is none (an SDK test's
+        ``"conversation_id"``) gets a uuid derived from it, and stays an alias of it, so both
+        address the conversation and every answer conforms."""
+        if _is_uuid(requested_id):
+            return self.create({}, "", conversation_id=requested_id)
+        conversation_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"telnyx-emulator-conversation:{requested_id}"))
+        self.aliases[requested_id] = conversation_id
+        return self.create({}, "", conversation_id=conversation_id)
+
+    def names_of(self, conversation_id: str) -> builtins.list[str]:
+        """Every id that addresses the conversation: its own and its aliases."""
+        own = self._id(conversation_id)
+        return [own, *(name for name, target in self.aliases.items() if target == own)]
+
+    def _id(self, conversation_id: str) -> str:
+        return self.aliases.get(conversation_id, conversation_id)
+
     def get(self, conversation_id: str) -> dict[str, Any]:
+        conversation_id = self._id(conversation_id)
         found = self.conversations.get(conversation_id)
         if found is None:
             raise NotFound(f"Conversation {conversation_id} not found")
         return copy.deepcopy(found)
 
     def exists(self, conversation_id: str) -> bool:
-        return conversation_id in self.conversations
+        return self._id(conversation_id) in self.conversations
 
     def list(self) -> builtins.list[dict[str, Any]]:
         return [copy.deepcopy(c) for c in self.conversations.values()]
 
     def update_metadata(self, conversation_id: str, metadata: dict[str, Any]) -> dict[str, Any]:
         """Merge ``metadata`` into the conversation's (keys given replace, others stay)."""
+        conversation_id = self._id(conversation_id)
         record = self.conversations.get(conversation_id)
         if record is None:
             raise NotFound(f"Conversation {conversation_id} not found")
@@ -101,9 +124,11 @@ class ConversationStore:
         return copy.deepcopy(record)
 
     def delete(self, conversation_id: str) -> None:
+        conversation_id = self._id(conversation_id)
         if conversation_id not in self.conversations:
             raise NotFound(f"Conversation {conversation_id} not found")
         del self.conversations[conversation_id]
+        self.aliases = {name: target for name, target in self.aliases.items() if target != conversation_id}
         self.messages.pop(conversation_id, None)
         self.ended.pop(conversation_id, None)
 
@@ -128,6 +153,7 @@ class ConversationStore:
         metadata: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Append a message; ``tool_calls`` are OpenAI-shaped ``{id, type, function{name, arguments}}``."""
+        conversation_id = self._id(conversation_id)
         record = self.conversations.get(conversation_id)
         if record is None:
             raise NotFound(f"Conversation {conversation_id} not found")
@@ -146,6 +172,7 @@ class ConversationStore:
         return copy.deepcopy(message)
 
     def list_messages(self, conversation_id: str) -> builtins.list[dict[str, Any]]:
+        conversation_id = self._id(conversation_id)
         if conversation_id not in self.conversations:
             raise NotFound(f"Conversation {conversation_id} not found")
         return copy.deepcopy(self.messages.get(conversation_id, []))
@@ -155,29 +182,35 @@ class ConversationStore:
         return "\n".join(f"{m['role']}: {m['text']}" for m in self.list_messages(conversation_id) if m.get("text"))
 
     # -- end ----------------------------------------------------------------------------
-    def end(self, conversation_id: str, *, webhook_urls: builtins.list[str] | None = None) -> builtins.list[dict[str, Any]]:
+    def end(self, conversation_id: str, *, webhook_urls: builtins.list[str] | None = None,
+            run_insights: bool = True) -> builtins.list[dict[str, Any]]:
         """Mark the conversation ended and run its assistant's insight group (if any).
 
         ``webhook_urls`` (e.g. the call's webhook URL) also receive the insights result, besides
         the group's own webhook. Returns the insight runs started (possibly empty). Ending twice
-        starts nothing new.
+        starts nothing new. ``run_insights=False``: the caller runs them itself, later (an AI
+        call sends ``call.conversation.ended`` first).
         """
+        conversation_id = self._id(conversation_id)
         if conversation_id not in self.conversations:
             raise NotFound(f"Conversation {conversation_id} not found")
         if conversation_id in self.ended:
             return []
         self.ended[conversation_id] = _iso(self._now())
-        if self._on_end is None:
+        if self._on_end is None or not run_insights:
             return []
         return self._on_end(conversation_id, webhook_urls)
 
     # -- snapshot protocol --------------------------------------------------------------
     def dump(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "conversations": list(self.conversations.values()),
             "messages": self.messages,
             "ended": self.ended,
         }
+        if self.aliases:  # only once one exists: older snapshots and their readers never had it
+            data["aliases"] = self.aliases
+        return data
 
     @classmethod
     def load(cls, data: dict[str, Any]) -> ConversationStore:
@@ -187,7 +220,16 @@ class ConversationStore:
         for cid in store.conversations:
             store.messages.setdefault(cid, [])
         store.ended = dict(data.get("ended", {}))
+        store.aliases = {str(k): str(v) for k, v in data.get("aliases", {}).items()}
         return store
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _normalise_tool_call(call: dict[str, Any], index: int) -> dict[str, Any]:

@@ -10,30 +10,41 @@ chunk with the embedding engine. The task moves queued -> processing -> success 
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from typing import TYPE_CHECKING, Any
 
 from emulator.core.errors import ErrorItem, NotFound, ValidationFailed
-from emulator.fakes.embeddings import EmbeddingError, cosine, embed
+from emulator.fakes.embeddings import cosine, embed
+from emulator.families.embeddings import rules
 from emulator.families.embeddings.bucket_store import BucketStore, bucket_files, fixture_roots
-from emulator.families.embeddings.documents import chunk_text, extract_text
-from emulator.families.embeddings.store import Chunk, EmbeddedBucket, EmbeddingStore
-from emulator.families.embeddings.web import crawl
+from emulator.families.embeddings.embedding import DEFAULT_CHUNK_SIZE, DEFAULT_MODEL, DEFAULT_OVERLAP, embed_files, user_id
+from emulator.families.embeddings.implicit import ensure_embedded
+from emulator.families.embeddings.store import EmbeddedBucket, EmbeddingStore
+from emulator.families.embeddings.web import crawl, is_absolute
 from emulator.http.binding import Reply, operation
 
 if TYPE_CHECKING:
     from emulator.http.context import RequestContext
 
-def user_id(api_key: str) -> str:
-    """A stable user id (uuid) for an API key."""
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"telnyx-emulator:{api_key}"))
+__all__ = ["user_id"]  # other families' stable user id for an API key (conversations)
 
 
 def _task_view(task: dict[str, Any], *, listing: bool = False) -> dict[str, Any]:
     keys = ("task_id", "task_name", "status", "created_at", "finished_at", "user_id") + (("bucket",) if listing else ())
     out = {k: task[k] for k in keys if task.get(k) is not None}
+    if not _is_uuid(out.get("task_id")):
+        # The document types task_id as a uuid; an implicit task named by another string (a
+        # placeholder id in lenient mode) leaves it out rather than answer off-schema.
+        out.pop("task_id", None)
     return out
+
+
+def _is_uuid(value: Any) -> bool:
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
 
 
 async def _start_task(ctx: RequestContext, bucket: str, model: str, size: int, overlap: int, task_name: str) -> dict[str, Any]:
@@ -50,23 +61,8 @@ async def _start_task(ctx: RequestContext, bucket: str, model: str, size: int, o
         now = emulator.state.clock.iso()
         files = bucket_files(emulator, api_key, bucket)
         previous = store.buckets.get(bucket)
-        target = EmbeddedBucket(model)
-        ok = failed = 0
-        for filename, data in files.items():
-            created = previous.files.get(filename, {}).get("created_at", now) if previous else now
-            record: dict[str, Any] = {"filename": filename, "created_at": created, "updated_at": now}
-            try:
-                pieces = chunk_text(extract_text(filename, data), size, overlap)
-                vectors = embed(pieces, model)
-            except (ValueError, EmbeddingError) as exc:
-                record.update(status="failed", error_reason=str(exc))
-                failed += 1
-            else:
-                checksum = hashlib.sha256(data).hexdigest()
-                target.chunks += [Chunk(filename, i, p, checksum, v) for i, (p, v) in enumerate(zip(pieces, vectors, strict=True))]  # embed() gives one vector per piece
-                record.update(status="success", last_embedded_at=now)
-                ok += 1
-            target.files[filename] = record
+        done = embed_files(files, model, size, overlap, now, previous)
+        target, ok, failed = done.bucket, done.ok, done.failed
         task["finished_at"] = now
         if ok and not failed:
             task["status"] = "success"
@@ -82,24 +78,32 @@ async def _start_task(ctx: RequestContext, bucket: str, model: str, size: int, o
     return task
 
 
-def _chunk_params(body: dict[str, Any]) -> tuple[int, int]:
-    size = body.get("document_chunk_size", 1024)
-    overlap = body.get("document_chunk_overlap_size", 512)
+def _chunk_params(ctx: RequestContext, body: dict[str, Any]) -> tuple[int, int]:
+    size = body.get("document_chunk_size", DEFAULT_CHUNK_SIZE)
+    overlap = body.get("document_chunk_overlap_size", DEFAULT_OVERLAP)
     if not isinstance(size, int) or size < 1:
-        raise ValidationFailed(items=[ErrorItem("document_chunk_size must be a positive integer", pointer="/document_chunk_size")])
+        ctx.business_rule(rules.CHUNK_SIZES, ValidationFailed(items=[ErrorItem("document_chunk_size must be a positive integer", pointer="/document_chunk_size")]))
+        size = DEFAULT_CHUNK_SIZE
     if not isinstance(overlap, int) or overlap < 0 or overlap >= size:
-        raise ValidationFailed(items=[ErrorItem("document_chunk_overlap_size must be >= 0 and smaller than document_chunk_size", pointer="/document_chunk_overlap_size")])
+        detail = "document_chunk_overlap_size must be >= 0 and smaller than document_chunk_size"
+        ctx.business_rule(rules.CHUNK_SIZES, ValidationFailed(items=[ErrorItem(detail, pointer="/document_chunk_overlap_size")]))
+        overlap = size // 2
     return size, overlap
+
+
+def _bucket_name(ctx: RequestContext) -> str:
+    bucket = str(ctx.json["bucket_name"]).strip()
+    if not bucket:
+        ctx.business_rule(rules.BUCKET_NAME, ValidationFailed(items=[ErrorItem("bucket_name must not be empty", pointer="/bucket_name")]))
+    return bucket
 
 
 @operation("PostEmbedding")
 async def create_task(ctx: RequestContext) -> Any:
     body = ctx.json
-    bucket = str(body["bucket_name"]).strip()
-    if not bucket:
-        raise ValidationFailed(items=[ErrorItem("bucket_name must not be empty", pointer="/bucket_name")])
-    size, overlap = _chunk_params(body)
-    model = body.get("embedding_model") or "thenlper/gte-large"
+    bucket = _bucket_name(ctx)
+    size, overlap = _chunk_params(ctx, body)
+    model = body.get("embedding_model") or DEFAULT_MODEL
     task = await _start_task(ctx, bucket, model, size, overlap, "embed_bucket")
     return {"data": _task_view(task)}
 
@@ -126,7 +130,7 @@ async def list_buckets(ctx: RequestContext) -> Any:
 
 
 def _embedded(ctx: RequestContext, bucket: str) -> EmbeddedBucket:
-    found = ctx.tenant.store(EmbeddingStore).embedded(bucket)
+    found = ensure_embedded(ctx.emulator, ctx.api_key, bucket)  # a path's bucket was resolved already
     if found is None:
         raise NotFound(f"Bucket '{bucket}' not found or not embedded")
     return found
@@ -145,7 +149,7 @@ async def delete_bucket(ctx: RequestContext) -> Any:
     store = ctx.tenant.store(EmbeddingStore)
     del store.buckets[bucket]
     for task in store.tasks.values():  # unfinished tasks of the bucket stop here
-        if task["bucket"] == bucket and task["status"] in ("queued", "processing"):
+        if task.get("bucket") == bucket and task["status"] in ("queued", "processing"):
             ctx.emulator.services.lifecycles.cancel(ctx.api_key, "embedding_task", task["task_id"])
             task.update(status="failure", finished_at=ctx.state.clock.iso(), error_reason="The bucket's embeddings were deleted")
     return Reply(None, 200)
@@ -157,7 +161,8 @@ async def similarity_search(ctx: RequestContext) -> Any:
     found = _embedded(ctx, str(body["bucket_name"]))
     n = body.get("num_of_docs", 3)
     if not isinstance(n, int) or n < 1:
-        raise ValidationFailed(items=[ErrorItem("num_of_docs must be a positive integer", pointer="/num_of_docs")])
+        ctx.business_rule(rules.NUM_OF_DOCS, ValidationFailed(items=[ErrorItem("num_of_docs must be a positive integer", pointer="/num_of_docs")]))
+        n = 3
     query_vector = embed([str(body["query"])], found.model)[0]
     # Cosine distance scaled into [0, 1]: 0 = same direction, 1 = opposite.
     scored = sorted(((min(1.0, max(0.0, (1.0 - cosine(query_vector, c.vector)) / 2)), c) for c in found.chunks),
@@ -174,15 +179,17 @@ async def similarity_search(ctx: RequestContext) -> Any:
 @operation("PostEmbeddingUrl")
 async def embed_url(ctx: RequestContext) -> Any:
     """Crawl ``url`` (same host, up to 5 links deep) from the offline web fixtures
-    (``<fixtures>/web/<host>/<path>``), store the pages in the bucket, then embed it."""
+    (``<fixtures>/web/<host>/<path>``; a page without one is generated from its URL), store the
+    pages in the bucket, then embed it."""
 
-    body = ctx.json
-    bucket = str(body["bucket_name"]).strip()
-    if not bucket:
-        raise ValidationFailed(items=[ErrorItem("bucket_name must not be empty", pointer="/bucket_name")])
-    pages = crawl(fixture_roots(ctx.emulator), str(body["url"]))
+    bucket = _bucket_name(ctx)
+    url = str(ctx.json["url"]).strip()
+    if not is_absolute(url):
+        ctx.business_rule(rules.URL_ABSOLUTE, ValidationFailed(items=[ErrorItem("url must be an absolute http(s) URL", pointer="/url")]))
+        url = "https://" + url.split("://", 1)[-1].lstrip("/")
+    pages = crawl(fixture_roots(ctx.emulator), url)
     store = ctx.tenant.store(BucketStore)
     for filename, data in pages.items():
         store.put(bucket, filename, data, "text/html", at=ctx.state.clock.now())
-    task = await _start_task(ctx, bucket, "thenlper/gte-large", 1024, 512, "embed_url")
+    task = await _start_task(ctx, bucket, DEFAULT_MODEL, DEFAULT_CHUNK_SIZE, DEFAULT_OVERLAP, "embed_url")
     return {"data": _task_view(task)}

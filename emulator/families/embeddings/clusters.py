@@ -25,6 +25,7 @@ from emulator.core.errors import NotFound
 from emulator.fakes.embeddings import cosine, embed, normalise
 from emulator.families.embeddings.bucket_store import bucket_files
 from emulator.families.embeddings.documents import extract_text
+from emulator.families.embeddings.rules import CLUSTER_ID
 from emulator.http.binding import Reply, operation
 
 if TYPE_CHECKING:
@@ -53,7 +54,7 @@ class ClusterStore:
         return store
 
 
-def _nodes(files: dict[str, bytes]) -> list[dict[str, str]]:
+def nodes_of(files: dict[str, bytes]) -> list[dict[str, str]]:
     nodes = []
     for filename, data in files.items():
         try:
@@ -90,7 +91,7 @@ def _keywords(texts: list[str], n: int) -> list[str]:
     return [w for w, _ in counts.most_common(n)]
 
 
-def _clusters(nodes: list[dict[str, str]], vectors: list[list[float]], idx: list[int], min_size: int, min_sub: int,
+def cluster_nodes(nodes: list[dict[str, str]], vectors: list[list[float]], idx: list[int], min_size: int, min_sub: int,
               threshold: float, prefix: str) -> list[dict[str, Any]]:
     out = []
     for n, group in enumerate(g for g in _group([nodes[i] for i in idx], [vectors[i] for i in idx], threshold) if len(g) >= min_size):
@@ -102,7 +103,7 @@ def _clusters(nodes: list[dict[str, str]], vectors: list[list[float]], idx: list
             "total_number_of_nodes": len(members), "nodes": [dict(nodes[i]) for i in members], "subclusters": [],
         }
         if threshold < SUB_THRESHOLD and len(members) >= 2 * min_sub:
-            cluster["subclusters"] = _clusters(nodes, vectors, members, min_sub, min_sub, SUB_THRESHOLD, f"{prefix}{n}.")
+            cluster["subclusters"] = cluster_nodes(nodes, vectors, members, min_sub, min_sub, SUB_THRESHOLD, f"{prefix}{n}.")
         out.append(cluster)
     return out
 
@@ -128,13 +129,13 @@ async def compute(ctx: RequestContext) -> Any:
     def finish() -> None:
         files = {f: d for f, d in bucket_files(emulator, api_key, bucket).items()
                  if (not wanted or f in wanted) and f.startswith(prefix)}
-        nodes = _nodes(files)
+        nodes = nodes_of(files)
         info["finished_at"] = emulator.state.clock.iso()
         if not nodes:
             info["status"] = "failed"
             return
         vectors = embed([n["text"] for n in nodes], MODEL)
-        task["clusters"] = _clusters(nodes, vectors, list(range(len(nodes))), max(1, min_size), max(1, min_sub), THRESHOLD, "")
+        task["clusters"] = cluster_nodes(nodes, vectors, list(range(len(nodes))), max(1, min_size), max(1, min_sub), THRESHOLD, "")
         info["status"] = "completed"
 
     ctx.emulator.services.lifecycles.begin(ctx.api_key, "cluster", task_id, [running, finish], labels=["running", "completed"])
@@ -190,8 +191,9 @@ async def graph(ctx: RequestContext) -> Any:
     if wanted:
         found = _find(clusters, str(wanted))
         if found is None:
-            raise NotFound(f"Clustering task {task['info']['task_id']} has no cluster {wanted}")
-        clusters = found["subclusters"] or [found]
+            ctx.business_rule(CLUSTER_ID, NotFound(f"Clustering task {task['info']['task_id']} has no cluster {wanted}"))
+        else:
+            clusters = found["subclusters"] or [found]
     return Response(_png([c["total_number_of_nodes"] for c in clusters]), media_type="image/png")
 
 

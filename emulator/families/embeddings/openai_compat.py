@@ -6,6 +6,8 @@ from typing import Any
 
 from emulator.core.errors import ErrorItem, ValidationFailed
 from emulator.fakes import embeddings
+from emulator.families.embeddings import rules
+from emulator.families.embeddings.embedding import DEFAULT_MODEL
 from emulator.http.binding import operation
 from emulator.http.context import RequestContext
 
@@ -16,7 +18,7 @@ def _invalid(detail: str, field: str) -> ValidationFailed:
     return ValidationFailed(detail, items=[ErrorItem(detail, pointer=f"/{field}")])
 
 
-def _inputs(raw: Any) -> list[str]:
+def _inputs(ctx: RequestContext, raw: Any) -> list[str]:
     """The request's texts; the document allows a string or an array of strings."""
     if isinstance(raw, str):
         texts = [raw]
@@ -25,13 +27,13 @@ def _inputs(raw: Any) -> list[str]:
     else:
         raise _invalid("input must be a string or an array of strings", "input")
     if not texts:
-        raise _invalid("input must not be an empty array", "input")
+        ctx.business_rule(rules.OPENAI_INPUT, _invalid("input must not be an empty array", "input"))
     if len(texts) > MAX_INPUTS:
-        raise _invalid(f"input may hold at most {MAX_INPUTS} strings, got {len(texts)}", "input")
+        ctx.business_rule(rules.OPENAI_INPUT_COUNT, _invalid(f"input may hold at most {MAX_INPUTS} strings, got {len(texts)}", "input"))
     for i, text in enumerate(texts):
         if not text.strip():
             detail = "input must not be empty" if isinstance(raw, str) else f"input[{i}] must not be empty"
-            raise ValidationFailed(detail, items=[ErrorItem(detail, pointer="/input" if isinstance(raw, str) else f"/input/{i}")])
+            ctx.business_rule(rules.OPENAI_INPUT, ValidationFailed(detail, items=[ErrorItem(detail, pointer="/input" if isinstance(raw, str) else f"/input/{i}")]))
     return texts
 
 
@@ -41,9 +43,9 @@ async def create_embeddings(ctx: RequestContext) -> dict[str, Any]:
     if "input" not in body:
         raise _invalid("Field required", "input")
     model = body.get("model")
-    if not isinstance(model, str) or not model:
+    if not isinstance(model, str):
         raise _invalid("model is required and must be a string", "model")
-    texts = _inputs(body["input"])
+    texts = _inputs(ctx, body["input"])
     encoding = body.get("encoding_format", "float")
     if encoding not in ("float", "base64"):
         raise _invalid("encoding_format must be 'float' or 'base64'", "encoding_format")
@@ -51,9 +53,15 @@ async def create_embeddings(ctx: RequestContext) -> dict[str, Any]:
     if dimensions is not None and (isinstance(dimensions, bool) or not isinstance(dimensions, int)):
         raise _invalid("dimensions must be an integer", "dimensions")
     try:
-        vectors = embeddings.embed(texts, model, dimensions)
-    except embeddings.EmbeddingError as exc:
-        raise _invalid(str(exc), exc.field) from exc
+        native = embeddings.dimension_of(model)
+    except embeddings.UnknownEmbeddingModel as exc:
+        ctx.business_rule(rules.OPENAI_MODEL, _invalid(str(exc), exc.field))
+        native = embeddings.dimension_of(DEFAULT_MODEL)
+        model = DEFAULT_MODEL
+    if dimensions is not None and not 1 <= dimensions <= native:
+        ctx.business_rule(rules.OPENAI_DIMENSIONS, _invalid(f"dimensions must be between 1 and {native} for {model}, got {dimensions}", "dimensions"))
+        dimensions = None
+    vectors = embeddings.embed(texts, model, dimensions)
     used = sum(embeddings.token_count(t) for t in texts)
     data = [
         {

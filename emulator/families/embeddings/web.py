@@ -2,7 +2,9 @@
 
 Pages come from ``<fixtures>/web/<host>/<path>`` (a path ending in ``/`` reads ``index.html``; a
 path without a suffix also tries ``<path>.html`` and ``<path>/index.html``). The crawl follows
-links on the same host, breadth first, up to five levels below the start page.
+links on the same host, breadth first, up to five levels below the start page. A start page
+without a fixture is generated from its URL (``fakes/pages.py``: the same URL, the same page,
+about the words in the URL), so any URL can be embedded offline; fixtures still win.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urldefrag, urljoin, urlsplit
 
-from emulator.core.errors import ErrorItem, ValidationFailed
+from emulator.fakes.pages import page
 from emulator.families.embeddings.documents import html_text
 
 MAX_DEPTH = 5
@@ -47,17 +49,19 @@ def _filename(url: str) -> str:
     return f"{parts.hostname}{path}"
 
 
+def is_absolute(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
 def crawl(roots: list[Path], url: str) -> dict[str, bytes]:
-    """filename -> page bytes for ``url`` and the same-host pages it links to."""
+    """filename -> page bytes for the absolute ``url`` and the same-host pages it links to (a
+    linked page without a fixture is left out: only the start page is ever generated)."""
 
     start = urlsplit(url)
-    if start.scheme not in ("http", "https") or not start.hostname:
-        raise ValidationFailed(items=[ErrorItem("url must be an absolute http(s) URL", pointer="/url")])
     first = _read(roots, url)
     if first is None:
-        raise ValidationFailed(items=[ErrorItem(
-            f"{url} is not available offline; the emulator serves pages from fixtures/web/{start.hostname}{start.path or '/'}",
-            pointer="/url")])
+        first = page(urldefrag(url)[0]).html()
     pages: dict[str, bytes] = {}
     queue: list[tuple[str, int, bytes]] = [(urldefrag(url)[0], 0, first)]
     seen = {urldefrag(url)[0]}

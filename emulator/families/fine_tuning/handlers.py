@@ -1,7 +1,8 @@
 """``/ai/fine_tuning/jobs``: fine-tuning jobs that train nothing but behave like the real ones.
 
 Create checks the base ``model`` (a chat model of the catalogue) and that ``training_file``
-(``<bucket>/<filename>``) exists in the caller's buckets or the fixtures. The job moves queued ->
+(``<bucket>/<filename>``) exists in the caller's buckets or the fixtures — business rules
+(``rules.py``): in the warn mode the default model and a one-example sample file stand in. The job moves queued ->
 running -> succeeded under the ``fine_tuning_job`` lifecycle policy — or failed, when the file is
 not JSONL chat examples (``{"messages": [...]}`` per line). A succeeded job reports
 ``trained_tokens`` (tokens of the examples x epochs), ``finished_at`` and ``fine_tuned_model``,
@@ -18,15 +19,20 @@ import orjson
 
 from emulator.core.errors import ErrorItem, NotFound, Unprocessable, ValidationFailed
 from emulator.fakes import tokens
-from emulator.fakes.catalogue import ALIASES, CHAT_MODELS, chat_model
+from emulator.fakes.catalogue import ALIASES, CHAT_MODELS, DEFAULT_CHAT_MODEL, chat_model
 from emulator.families.embeddings.bucket_store import bucket_files
+from emulator.families.fine_tuning.rules import BASE_MODEL, TRAINING_FILE
 from emulator.families.fine_tuning.store import FineTunedModels, FineTuningJobs
 from emulator.http.binding import operation
 
 if TYPE_CHECKING:
     from emulator.http.context import RequestContext
+    from emulator.runtime.emulator import Emulator
 
 FINAL = ("succeeded", "failed", "cancelled")
+SAMPLE_EXAMPLES = b'{"messages": [{"role": "user", "content": "Hello"}, {"role": "assistant", "content": "Hi! How can I help?"}]}\n'
+"""What a job trains on when its training file is missing (warn mode) or it was never created
+(an implicit job): one chat example, so it succeeds."""
 
 
 def _examples(data: bytes) -> tuple[int, str | None]:
@@ -53,24 +59,33 @@ async def create_job(ctx: RequestContext) -> Any:
     model = str(body["model"])
     if chat_model(model) is None:
         known = ", ".join(m.id for m in CHAT_MODELS)
-        raise ValidationFailed(items=[ErrorItem(f"Unknown base model {model!r}; one of: {known}", pointer="/model")])
-    model = ALIASES.get(model, model)
+        ctx.business_rule(BASE_MODEL, ValidationFailed(items=[ErrorItem(f"Unknown base model {model!r}; one of: {known}", pointer="/model")]))
+        model = DEFAULT_CHAT_MODEL
     training_file = str(body["training_file"])
     bucket, sep, filename = training_file.partition("/")
     files = bucket_files(ctx.emulator, ctx.api_key, bucket) if sep and filename else {}
-    if filename not in files:
-        raise ValidationFailed(items=[ErrorItem(
-            f"training_file {training_file!r} not found; name a file in one of your buckets as '<bucket>/<filename>'", pointer="/training_file")])
-    epochs = int((body.get("hyperparameters") or {}).get("n_epochs", 3))
-    suffix = str(body.get("suffix") or "custom")
-    job_id = ctx.tenant.ids.prefixed("ftjob-", 24)
+    data = files.get(filename)
+    if data is None:
+        ctx.business_rule(TRAINING_FILE, ValidationFailed(items=[ErrorItem(
+            f"training_file {training_file!r} not found; name a file in one of your buckets as '<bucket>/<filename>'", pointer="/training_file")]))
+        data = SAMPLE_EXAMPLES
+    job = start_job(ctx.emulator, ctx.api_key, ctx.tenant.ids.prefixed("ftjob-", 24), model, training_file, data,
+                    epochs=int((body.get("hyperparameters") or {}).get("n_epochs", 3)), suffix=str(body.get("suffix") or "custom"))
+    return copy.deepcopy(job)
+
+
+def start_job(emulator: Emulator, api_key: str, job_id: str, model: str, training_file: str, data: bytes, *,
+              epochs: int = 3, suffix: str = "custom") -> dict[str, Any]:
+    """Store a queued job training ``model`` on ``data`` and start its lifecycle (create, and the
+    job an unknown id names in the lenient mode)."""
+    model = ALIASES.get(model, model)
+    tenant = emulator.state.tenant(api_key)
     job: dict[str, Any] = {
         "id": job_id, "object": "fine_tuning.job", "model": model, "training_file": training_file,
-        "hyperparameters": {"n_epochs": epochs}, "organization_id": ctx.tenant.ids.uuid(), "status": "queued",
-        "created_at": int(ctx.state.clock.now()), "finished_at": None, "trained_tokens": None, "fine_tuned_model": None,
+        "hyperparameters": {"n_epochs": epochs}, "organization_id": tenant.ids.uuid(), "status": "queued",
+        "created_at": int(emulator.state.clock.now()), "finished_at": None, "trained_tokens": None, "fine_tuned_model": None,
     }
-    ctx.tenant.store(FineTuningJobs).jobs[job_id] = job
-    emulator, api_key, data = ctx.emulator, ctx.api_key, files[filename]
+    tenant.store(FineTuningJobs).jobs[job_id] = job
 
     def running() -> None:
         job["status"] = "running"
@@ -85,8 +100,8 @@ async def create_job(ctx: RequestContext) -> Any:
         job.update(status="succeeded", trained_tokens=count * epochs, fine_tuned_model=fine_tuned)
         emulator.state.tenant(api_key).store(FineTunedModels).register(fine_tuned, model, job["finished_at"], job_id)
 
-    ctx.emulator.services.lifecycles.begin(ctx.api_key, "fine_tuning_job", job_id, [running, finish], labels=["running", "finished"])
-    return copy.deepcopy(job)
+    emulator.services.lifecycles.begin(api_key, "fine_tuning_job", job_id, [running, finish], labels=["running", "finished"])
+    return job
 
 
 def _job(ctx: RequestContext) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from emulator.core.errors import ErrorItem, NotFound, Unprocessable, ValidationFailed
 from emulator.crud.generic import GenericStore
+from emulator.families.missions.rules import RUN_STATUS_BY_PATCH, RUN_TRANSITION
 from emulator.http.binding import operation
 
 if TYPE_CHECKING:
@@ -121,9 +122,11 @@ async def update_run(ctx: RequestContext) -> Any:
     body = ctx.json
     status = body.get("status")
     if run["status"] in FINAL and status is not None and status != run["status"]:
-        raise Unprocessable(f"Run {run['run_id']} is already {run['status']}", items=[ErrorItem(f"run is already {run['status']}", pointer="/status")])
+        ctx.business_rule(RUN_TRANSITION, Unprocessable(f"Run {run['run_id']} is already {run['status']}", items=[ErrorItem(f"run is already {run['status']}", pointer="/status")]))
+        status = None
     if status == "paused" or status == "pending":
-        raise ValidationFailed(items=[ErrorItem("use the pause endpoint to pause a run; a run cannot go back to pending", pointer="/status")])
+        ctx.business_rule(RUN_STATUS_BY_PATCH, ValidationFailed(items=[ErrorItem("use the pause endpoint to pause a run; a run cannot go back to pending", pointer="/status")]))
+        status = None
     now = ctx.state.clock.iso()
     for field in ("result_summary", "result_payload", "error"):
         if field in body and body[field] is not None:
@@ -142,7 +145,8 @@ async def update_run(ctx: RequestContext) -> Any:
 async def pause_run(ctx: RequestContext) -> Any:
     run = _run(ctx)
     if run["status"] not in ("pending", "running"):
-        raise Unprocessable(f"Run {run['run_id']} is {run['status']} and cannot be paused")
+        ctx.business_rule(RUN_TRANSITION, Unprocessable(f"Run {run['run_id']} is {run['status']} and cannot be paused"))
+        return {"data": _view(run)}
     ctx.emulator.services.lifecycles.pause(ctx.api_key, KIND, run["run_id"])
     run["resume_status"] = run["status"]
     set_status(ctx.emulator, ctx.api_key, run, "paused")
@@ -153,7 +157,8 @@ async def pause_run(ctx: RequestContext) -> Any:
 async def resume_run(ctx: RequestContext) -> Any:
     run = _run(ctx)
     if run["status"] != "paused":
-        raise Unprocessable(f"Run {run['run_id']} is {run['status']}, not paused")
+        ctx.business_rule(RUN_TRANSITION, Unprocessable(f"Run {run['run_id']} is {run['status']}, not paused"))
+        return {"data": _view(run)}
     set_status(ctx.emulator, ctx.api_key, run, run.pop("resume_status", "running"))
     ctx.emulator.services.lifecycles.resume(ctx.api_key, KIND, run["run_id"])
     return {"data": _view(run)}
@@ -163,7 +168,8 @@ async def resume_run(ctx: RequestContext) -> Any:
 async def cancel_run(ctx: RequestContext) -> Any:
     run = _run(ctx)
     if run["status"] in FINAL:
-        raise Unprocessable(f"Run {run['run_id']} is already {run['status']}")
+        ctx.business_rule(RUN_TRANSITION, Unprocessable(f"Run {run['run_id']} is already {run['status']}"))
+        return {"data": _view(run)}
     ctx.emulator.services.lifecycles.cancel(ctx.api_key, KIND, run["run_id"])
     run.pop("resume_status", None)
     set_status(ctx.emulator, ctx.api_key, run, "cancelled")

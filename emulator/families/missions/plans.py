@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from emulator.core.errors import ErrorItem, ValidationFailed
 from emulator.crud.generic import GenericStore
 from emulator.families.missions.handlers import _mission, _run
+from emulator.families.missions.rules import KNOWN_PARENT_STEP, UNIQUE_STEP_IDS
 from emulator.http.binding import Reply, operation
 
 if TYPE_CHECKING:
@@ -34,16 +35,18 @@ async def create_plan(ctx: RequestContext) -> Any:
     steps = ctx.json["steps"]
     ids = [str(s["step_id"]) for s in steps]
     if len(set(ids)) != len(ids):
-        raise ValidationFailed(items=[ErrorItem("step_id values must be unique within a plan", pointer="/steps")])
+        ctx.business_rule(UNIQUE_STEP_IDS, ValidationFailed(items=[ErrorItem("step_id values must be unique within a plan", pointer="/steps")]))
+    orphans = set()
     for i, step in enumerate(steps):
         parent = step.get("parent_step_id")
         if parent is not None and parent not in ids:
-            raise ValidationFailed(items=[ErrorItem(f"parent_step_id {parent!r} is not a step of this plan", pointer=f"/steps/{i}/parent_step_id")])
+            ctx.business_rule(KNOWN_PARENT_STEP, ValidationFailed(items=[ErrorItem(f"parent_step_id {parent!r} is not a step of this plan", pointer=f"/steps/{i}/parent_step_id")]))
+            orphans.add(i)
     records = {}
-    for step in steps:
+    for i, step in enumerate(steps):  # a later duplicate step_id replaces the earlier one
         record = {"step_id": str(step["step_id"]), "run_id": run["run_id"], "sequence": step["sequence"], "description": step["description"],
                   "status": "pending", "metadata": dict(step.get("metadata") or {})}
-        if step.get("parent_step_id") is not None:
+        if step.get("parent_step_id") is not None and i not in orphans:
             record["parent_step_id"] = step["parent_step_id"]
         records[record["step_id"]] = record
     ctx.tenant.store(GenericStore).collections[_steps_key(ctx)] = records

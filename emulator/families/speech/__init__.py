@@ -2,7 +2,7 @@
 SHA-256, summaries of bucket files, and the legacy speech-to-text batch and usage reports."""
 
 from emulator.fakes.stt import SynthesizedAudio, TranscriptionLog, TranscriptScripts
-from emulator.families.speech import control, handlers, reports, stt_reports, summarize
+from emulator.families.speech import control, handlers, reports, rules, stt_reports, summarize
 from emulator.families.speech.store import SttReports
 from emulator.runtime.family import Family
 
@@ -12,6 +12,8 @@ FAMILY = Family(
     control=control.CONTROL + reports.CONTROL,
     lifecycle_kinds=("stt_report",),
     stores=(SttReports, TranscriptionLog, TranscriptScripts, SynthesizedAudio),
+    id_kinds=stt_reports.ID_KINDS,
+    business_rules=rules.RULES,
     paths=(
         "/ai/audio",
         "/ai/summarize",

@@ -14,6 +14,8 @@ from emulator.fakes import summarizer as engine
 from emulator.fakes.audio import AudioError
 from emulator.fakes.stt import SynthesizedAudio, TranscriptionLog, TranscriptionRecord, transcribe
 from emulator.families.embeddings.bucket_store import read_bucket_file
+from emulator.families.embeddings.implicit import ensure_file
+from emulator.families.speech import rules
 from emulator.families.speech.transcripts import scripts_for
 from emulator.http.binding import operation
 
@@ -24,9 +26,11 @@ SUMMARY_STT_MODEL = "distil-whisper/distil-large-v2"
 
 
 def _field(body: dict[str, Any], name: str) -> str:
+    # Only what the document says: required, a string. (A blank name used to be refused too; it
+    # names no file, so it now gets the same 404 as any other missing file.)
     value = body.get(name)
-    if not isinstance(value, str) or not value.strip():
-        detail = "Field required" if value is None else f"{name} must be a non-empty string"
+    if not isinstance(value, str):
+        detail = "Field required" if value is None else f"{name} must be a string"
         raise ValidationFailed(detail, items=[ErrorItem(detail, pointer=f"/{name}", kind="missing" if value is None else "string_type")])
     return value
 
@@ -39,6 +43,8 @@ async def post_summary(ctx: RequestContext) -> dict[str, Any]:
     if prompt is not None and not isinstance(prompt, str):
         raise ValidationFailed("system_prompt must be a string", items=[ErrorItem("system_prompt must be a string", pointer="/system_prompt")])
     data = read_bucket_file(ctx, bucket, filename)
+    if data is None and ctx.mode.creates_unknown_ids and _safe_name(filename):  # an implicit bucket file
+        data = ensure_file(ctx.emulator, ctx.api_key, bucket, filename)
     if data is None:
         raise NotFound(f"File {filename!r} was not found in bucket {bucket!r}.")
     try:
@@ -48,8 +54,22 @@ async def post_summary(ctx: RequestContext) -> dict[str, Any]:
             text = engine.extract_text(data, filename)
         summary = engine.summarize(text, prompt)
     except (engine.UnsupportedDocument, AudioError) as exc:
-        raise ValidationFailed(str(exc), items=[ErrorItem(str(exc), pointer="/filename")]) from exc
+        ctx.business_rule(rules.SUMMARY_READABLE, ValidationFailed(str(exc), items=[ErrorItem(str(exc), pointer="/filename")]))
+        summary = _lossy_summary(data, prompt)
     return {"data": {"summary": summary}}
+
+
+def _lossy_summary(data: bytes, prompt: str | None) -> str:
+    """The ``summarize_readable`` substitute: the bytes read as text; empty if no sentence remains."""
+    try:
+        return engine.summarize(data.decode("utf-8", errors="replace"), prompt)
+    except engine.UnsupportedDocument:
+        return ""
+
+
+def _safe_name(filename: str) -> bool:
+    """A name an implicit file may take: never a path out of its bucket."""
+    return bool(filename) and ".." not in filename.split("/") and not filename.startswith("/")
 
 
 def _transcribe_for_summary(ctx: RequestContext, data: bytes) -> str:

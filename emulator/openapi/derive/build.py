@@ -20,6 +20,8 @@ What it does, in order:
 4. **Copy referenced components** transitively, and nothing unreferenced.
 5. **Correct** what the published document gets wrong, marking each changed object with
    ``x-emulator-correction`` and listing every change in :attr:`Derived.corrections`.
+6. **Add** what the official SDK calls and the published document lacks (``additions.py``), for
+   the paths the families own, marked ``x-emulator-addition`` and listed in :attr:`Derived.additions`.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from emulator.openapi.derive.additions import apply_additions
 from emulator.openapi.derive.corrections import CORRECTION_KEY, Correction, apply_corrections
 from emulator.openapi.derive.summaries import summarize
 from emulator.openapi.loader import HTTP_METHODS, load_document
@@ -103,6 +106,8 @@ class Selection:
 class Derived:
     document: dict[str, Any]
     corrections: list[Correction] = field(default_factory=list)
+    additions: list[str] = field(default_factory=list)
+    """JSON pointers of what ``additions.py`` added (path items, webhooks, component schemas)."""
 
     def to_bytes(self) -> bytes:
         return dump_document(self.document)
@@ -355,9 +360,11 @@ def derive(source: dict[str, Any], selection: Selection) -> Derived:
         doc["jsonSchemaDialect"] = source["jsonSchemaDialect"]
 
     apply_corrections(doc, corrections)
+    added = apply_additions(doc, selection.path, source)
     # Corrections may drop or add references; recompute the component closure on the result.
     doc["components"] = _prune_components(doc)
-    return Derived(document=doc, corrections=sorted(corrections, key=lambda c: (c.pointer, c.why)))
+    kept = [p for p in added if not p.startswith("#/components/schemas/") or p.rsplit("/", 1)[1] in doc["components"].get("schemas", {})]
+    return Derived(document=doc, corrections=sorted(corrections, key=lambda c: (c.pointer, c.why)), additions=sorted(kept))
 
 
 def _collect_components(source: dict[str, Any], roots: dict[str, Any], security_names: set[str]) -> dict[str, Any]:

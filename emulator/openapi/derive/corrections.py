@@ -16,13 +16,17 @@ problem, not for a named schema) so that a refreshed Telnyx document is correcte
    as compatible with the OpenAI API, and both chat endpoints share ``ChatCompletionRequest``; but
    that schema rejects what the official ``openai`` SDK sends in ordinary use: a ``json_schema``
    response format, ``content: null`` on an assistant message that carries ``tool_calls`` (the
-   SDK's own reply appended to the history), the ``developer`` role, and a named ``tool_choice``
+   SDK's own reply appended to the history, or with no ``content`` key at all as
+   ``model_dump(exclude_none=True)`` sends it), the ``developer`` role, and a named ``tool_choice``
    object. Each widened keyword is marked; the widening only ever *adds* accepted values.
 5. **Optional bodies marked required.** An operation whose request body is marked required
    although its schema requires no property (every field optional: call-control commands such as
    ``gather_stop`` or ``siprec_start``, ``update`` calls) is sent with no body at all by Telnyx's
    own examples and SDKs, and the service accepts it. The body is made optional; an absent body
    is an empty object (``openapi/validate.py`` applies the same rule to any loaded document).
+6. **Per-event webhook URL lists.** A ``webhook_urls`` map (dial, answer, transfer) is published
+   with one URL per event type, but the official ``telnyx`` SDK (generated from Telnyx's newer
+   document) sends a list of URLs per event type; each value may now be either.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ WHY_NULLABLE = "default null on a non-nullable type: made nullable (the service 
 WHY_DUPLICATE_ID = "duplicate operationId in the published document: renamed"
 WHY_OPENAI = "OpenAI compatibility: accepts what the openai SDK sends"
 WHY_OPTIONAL_BODY = "body marked required but no property is required: absent body = empty object"
+WHY_URL_LISTS = "the telnyx SDK sends a list of URLs per event type: a value may be a URL or a list of them"
 
 # (schema name, JSON pointer inside it, what to add) for the OpenAI-compatibility correction.
 # "enum+" appends enum values; "oneOf+" appends an alternative schema; "property+" adds a property.
@@ -48,6 +53,9 @@ OPENAI_WIDENINGS: tuple[tuple[str, str, str, Any], ...] = (
     ("ChatCompletionResponseFormatParam", "", "property+", ("json_schema", {"type": "object"})),
     ("ChatCompletionSystemMessageParam", "/properties/content", "oneOf+", {"type": "null"}),
     ("ChatCompletionSystemMessageParam", "/properties/role", "enum+", ["developer"]),
+    # model_dump(exclude_none=True) of the SDK's assistant reply has tool_calls and no content key
+    # (content stays required for every message without tool_calls)
+    ("ChatCompletionSystemMessageParam", "", "required-or", ["content", "tool_calls"]),
     ("ChatCompletionRequest", "/properties/tool_choice", "oneOf+", {
         "type": "object",
         "required": ["type", "function"],
@@ -219,6 +227,13 @@ def correct_openai_compatibility(doc: dict[str, Any], out: list[Correction]) -> 
             if key in node.get("properties", {}):
                 continue
             node.setdefault("properties", {})[key] = schema
+        elif how == "required-or":  # "a required" becomes "a or b required"
+            first, alternative = addition
+            required = node.get("required") or []
+            if first not in required or "anyOf" in node:
+                continue
+            node["required"] = [v for v in required if v != first]
+            node["anyOf"] = [{"required": [first]}, {"required": [alternative]}]
         else:
             continue
         _mark(node, f"{WHY_OPENAI} ({how})")
@@ -255,6 +270,19 @@ def correct_optional_bodies(doc: dict[str, Any], out: list[Correction]) -> None:
         out.append(Correction(f"#/{section}/{_escape(key)}/{method}/requestBody", WHY_OPTIONAL_BODY))
 
 
+def correct_webhook_url_lists(doc: dict[str, Any], out: list[Correction]) -> None:
+    for name, schema in ((doc.get("components") or {}).get("schemas") or {}).items():
+        urls = (schema.get("properties") or {}).get("webhook_urls") if isinstance(schema, dict) else None
+        value = urls.get("additionalProperties") if isinstance(urls, dict) else None
+        if not isinstance(value, dict) or value.get("type") != "string":
+            continue
+        one = {k: v for k, v in value.items() if k != CORRECTION_KEY}
+        value.clear()
+        value["oneOf"] = [one, {"type": "array", "items": dict(one)}]
+        _mark(value, WHY_URL_LISTS)
+        out.append(Correction(f"#/components/schemas/{_escape(name)}/properties/webhook_urls/additionalProperties", WHY_URL_LISTS))
+
+
 def apply_corrections(doc: dict[str, Any], out: list[Correction]) -> None:
     """Apply every correction to ``doc`` in place; append what was changed to ``out``."""
     correct_streaming(doc, out)
@@ -262,3 +290,4 @@ def apply_corrections(doc: dict[str, Any], out: list[Correction]) -> None:
     correct_duplicate_ids(doc, out)
     correct_openai_compatibility(doc, out)
     correct_optional_bodies(doc, out)
+    correct_webhook_url_lists(doc, out)

@@ -174,7 +174,8 @@ def test_conversation_relay_one_session_and_its_end(tmp_path: Path) -> None:
     assert h.types(hits) == ["call.initiated", "call.answered", "call.conversation.ended", "call.hangup", "call.conversation.ended"]
     first_end, last_end = hits[2].payload, hits[4].payload
     assert (first_end["conversation_id"], first_end["reason"], first_end["duration_sec"]) == (relay_id, "relay_stopped", 12)
-    assert first_end["stt_model"] == "deepgram/nova-3" and first_end["client_state"] == CLIENT_STATE and "llm_model" not in first_end
+    assert first_end["stt_model"] == "deepgram/nova-3" and first_end["client_state"] == CLIENT_STATE
+    assert first_end["llm_model"] == ""  # the relay's LLM is the customer's: declared, sent empty
     assert (last_end["conversation_id"], last_end["reason"], last_end["duration_sec"]) == (second["conversation_relay_id"], "call_hangup", 3)
 
 

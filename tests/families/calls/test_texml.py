@@ -97,3 +97,18 @@ def test_ai_call_rejects_texml_and_missing_fields(tmp_path: Path) -> None:
         err = h.post("/texml/ai_calls/app", {"From": "+1", "To": "+2", "AIAssistantId": "a", "StatusCallbackEvent": "sometimes"}, expect=422)
         assert err["errors"][0]["source"] == {"pointer": "/StatusCallbackEvent"}
         assert h.c.get("/_emulator/calls", headers=AUTH).json()["meta"]["total"] == 0
+
+
+def test_lenient_mode_drops_unknown_callback_events_with_a_warning(tmp_path: Path) -> None:
+    with calls_env(tmp_path, lenient=True) as h:
+        h.script("+13125559002", "answer", "say: hi", {"action": "hangup", "after": 2})
+        body = {"From": "+1", "To": "+13125559002", "AIAssistantId": "a", "StatusCallback": h.rx.url("/s"),
+                "StatusCallbackEvent": "string answered", "Record": True, "RecordingStatusCallback": h.rx.url("/r"),
+                "RecordingStatusCallbackEvent": "string"}
+        r = h.c.post("/v2/texml/ai_calls/app", json=body, headers=AUTH)
+        assert r.status_code == 200 and r.headers["x-emulator-warning"] == "calls.texml_callback_events"
+        h.advance(5)
+        statuses, recording = h.rx.settle(path="/s"), h.rx.settle(path="/r")
+        h.verify(statuses + recording)
+        assert [x.form()["StatusCallbackEvent"] for x in statuses] == ["answered"]  # "string" ignored
+        assert [x.form()["RecordingStatus"] for x in recording] == ["completed"]  # the default, no in-progress

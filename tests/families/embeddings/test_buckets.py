@@ -124,9 +124,9 @@ def test_url_ingest_from_offline_fixtures(emu: Emu) -> None:
     assert files == ["docs.example.test/guide/numbers.html", "docs.example.test/index.html"]
     hit = c.ai.embeddings.similarity_search(bucket_name="site", query="how long does porting numbers take", num_of_docs=1).data
     assert hit[0].metadata.filename == "docs.example.test/guide/numbers.html"
-    with pytest.raises(telnyx.UnprocessableEntityError) as err:
-        c.ai.embeddings.url(bucket_name="site", url="https://not-offline.test/page")
-    assert "not available offline" in err.value.body["detail"][0]["msg"]
+    with pytest.raises(telnyx.UnprocessableEntityError) as err:  # strict mode: embeddings.url_absolute
+        c.ai.embeddings.url(bucket_name="site", url="docs.example.test/guide")
+    assert err.value.body["detail"][0]["msg"] == "url must be an absolute http(s) URL"
 
 
 def test_chunking_respects_size_and_overlap(tmp_path: Path) -> None:

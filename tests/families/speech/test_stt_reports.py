@@ -59,3 +59,18 @@ def test_bad_window_is_rejected(emu: Emu) -> None:
     with pytest.raises(telnyx.BadRequestError):
         c.legacy.reporting.batch_detail_records.speech_to_text.create(start_date="2021-01-02T00:00:00Z", end_date="2021-01-01T00:00:00Z")
     assert c.legacy.reporting.batch_detail_records.speech_to_text.list().data == []
+
+
+def test_equal_start_and_end_dates_are_an_empty_window(emu: Emu) -> None:
+    """Issue 11.8: the document states no order between the dates; equal dates are accepted."""
+    c = emu.sdk("stt-equal")
+    _transcribe(c, "this recording falls outside the window")
+    same = "2021-01-01T00:00:00Z"
+    report = c.legacy.reporting.batch_detail_records.speech_to_text.create(start_date=same, end_date=same).data
+    assert report.status == "PENDING" and report.start_date == report.end_date and report.end_date.isoformat() == "2021-01-01T00:00:00+00:00"
+    emu.advance(1)
+    done = c.legacy.reporting.batch_detail_records.speech_to_text.retrieve(report.id).data
+    assert done.status == "COMPLETE"
+    assert list(csv.DictReader(io.StringIO(httpx.get(done.download_link).text))) == []
+    usage = c.legacy.reporting.usage_reports.retrieve_speech_to_text(start_date=same, end_date=same).data
+    assert usage["total_requests"] == 0

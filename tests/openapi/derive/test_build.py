@@ -20,8 +20,9 @@ import pytest
 from emulator.cli import main as cli_main
 from emulator.core.paths import embedded_spec_path
 from emulator.families import FAMILIES
+from emulator.openapi.derive.additions import ADDITION_KEY
 from emulator.openapi.derive.build import FACT_EXTENSIONS, GENERIC_RESPONSE_TEXT, STATUS_TEXT, Derived, derive, dump_document
-from emulator.openapi.derive.corrections import CORRECTION_KEY, OPENAI_WIDENINGS, SSE, WHY_DUPLICATE_ID, WHY_NULLABLE, WHY_OPENAI, WHY_OPTIONAL_BODY, WHY_STREAM
+from emulator.openapi.derive.corrections import CORRECTION_KEY, OPENAI_WIDENINGS, SSE, WHY_DUPLICATE_ID, WHY_NULLABLE, WHY_OPENAI, WHY_OPTIONAL_BODY, WHY_STREAM, WHY_URL_LISTS
 from emulator.openapi.derive.summaries import summarize
 from emulator.openapi.loader import HTTP_METHODS, load_document
 from emulator.runtime.family import document_selection
@@ -29,7 +30,7 @@ from emulator.runtime.family import document_selection
 SELECTION = document_selection(FAMILIES)
 REPO = Path(__file__).resolve().parents[3]
 SHARED_SPEC = REPO.parent / "shared" / "openapi" / "telnyx-spec3.yml"
-EXPECTED_OPERATIONS = 203
+EXPECTED_OPERATIONS = 219  # 203 published + 16 additions (openapi/derive/additions.py)
 CALL_EVENTS = (
     "callInitiated", "callAnswered", "callHangup", "callGatherEnded", "CallAIGatherEnded",
     "callConversationEnded", "callConversationInsightsGenerated", "callMachineDetectionEnded",
@@ -85,7 +86,7 @@ def test_document_has_the_ai_and_voice_ai_operations(doc: dict[str, Any]) -> Non
                      ("get", "/call_control_applications/{id}"), ("post", "/text-to-speech/speech"),
                      ("get", "/legacy/reporting/usage_reports/speech_to_text")]:
         assert expected in keys
-    assert all(p.startswith(("/ai/", "/text-to-speech/", "/calls", "/texml/ai_calls/", "/legacy/reporting/", "/call_control_applications")) for p, _, _ in ops)
+    assert all(p.startswith(("/ai/", "/text-to-speech/", "/calls", "/texml/ai_calls/", "/legacy/reporting/", "/call_control_applications", "/messages")) for p, _, _ in ops)
     ids = [op["operationId"] for _, _, op in ops]
     assert len(ids) == len(set(ids))
     assert doc["servers"] == [{"url": "/v2"}]
@@ -115,7 +116,7 @@ def test_no_telnyx_prose(doc: dict[str, Any]) -> None:
         assert "$comment" not in node, where
         for key in node:
             if key.startswith("x-"):
-                assert key in FACT_EXTENSIONS or key == CORRECTION_KEY, f"{where}: {key}"
+                assert key in FACT_EXTENSIONS or key in (CORRECTION_KEY, ADDITION_KEY), f"{where}: {key}"
         if "description" in node:
             if pointer == ("info",):
                 assert "telnyx-emulator" in node["description"]
@@ -135,7 +136,7 @@ def test_corrections_are_marked(doc: dict[str, Any]) -> None:
     marked = {"/".join(p): node[CORRECTION_KEY] for p, node in walk(doc) if CORRECTION_KEY in node}
     assert marked, "the published document needs corrections; none are marked"
     for where, why in marked.items():
-        assert any(w in why for w in (WHY_STREAM, WHY_NULLABLE, WHY_DUPLICATE_ID, WHY_OPENAI, WHY_OPTIONAL_BODY)), where
+        assert any(w in why for w in (WHY_STREAM, WHY_NULLABLE, WHY_DUPLICATE_ID, WHY_OPENAI, WHY_OPTIONAL_BODY, WHY_URL_LISTS)), where
     schemas = doc["components"]["schemas"]
     assert "json_schema" in schemas["ChatCompletionResponseFormatParam"]["properties"]["type"]["enum"]
     assert "developer" in schemas["ChatCompletionSystemMessageParam"]["properties"]["role"]["enum"]
@@ -258,8 +259,15 @@ FACT_KEYS = frozenset({
 
 
 def _undo_corrections(node: Any) -> Any:
-    """Our document with the recorded corrections reverted (each exactly as documented)."""
+    """Our document with the recorded corrections reverted (each exactly as documented) and
+    without the additions (``additions.py``: what the published document lacks)."""
     node = copy.deepcopy(node)
+    if isinstance(node, dict) and "paths" in node:
+        node["paths"] = {p: i for p, i in node["paths"].items() if not any(ADDITION_KEY in op for op in i.values() if isinstance(op, dict))}
+        node["webhooks"] = {n: i for n, i in node.get("webhooks", {}).items() if ADDITION_KEY not in i.get("post", {})}
+        schemas = node.get("components", {}).get("schemas", {})
+        for name in [n for n, sch in schemas.items() if ADDITION_KEY in sch]:
+            del schemas[name]
     for _, obj in walk(node):
         why = obj.pop(CORRECTION_KEY, None)
         if why is None:
@@ -279,6 +287,10 @@ def _undo_corrections(node: Any) -> Any:
         if WHY_OPTIONAL_BODY in why:
             assert obj["required"] is False
             obj["required"] = True
+        if WHY_URL_LISTS in why:
+            one, many = obj.pop("oneOf")
+            assert many == {"type": "array", "items": one}
+            obj.update(one)
     return node
 
 
@@ -296,6 +308,9 @@ def _undo_openai(obj: dict[str, Any], why: str) -> None:
                 obj.update(single)
         elif how == "property+" and addition[0] in obj.get("properties", {}):
             del obj["properties"][addition[0]]
+        elif how == "required-or" and obj.get("anyOf") == [{"required": [addition[0]]}, {"required": [addition[1]]}]:
+            del obj["anyOf"]
+            obj["required"] = [addition[0], *obj.get("required", [])]  # the published order: content, role
 
 
 def facts(node: Any, pointer: str = "", names: bool = False, out: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -361,7 +376,7 @@ def test_components_match_the_published_facts(doc: dict[str, Any], published: di
 def test_required_request_body_fields_match(doc: dict[str, Any], published: dict[str, Any]) -> None:
     ours_doc, theirs_doc = load_document(), published
     for path, method, op in operations(doc):
-        if "requestBody" not in op:
+        if "requestBody" not in op or ADDITION_KEY in op:
             continue
         theirs_op = theirs_doc["paths"][path][method]
         ours_body = _undo_corrections(ours_doc.deref(op["requestBody"]))

@@ -1,0 +1,132 @@
+"""The shape the document publishes for each call event, and completing an event to it.
+
+Telnyx sends every property of an event's schema (unset ones as empty values), and clients read
+them without checking they exist. So :func:`complete` gives every event the emulator emits each
+property its schema in the document's ``webhooks`` section declares, in ``data`` and in
+``data.payload``: what the emitter set is kept (an object it set keeps its own members: a
+recording's ``recording_urls`` names the formats recorded, no more); what the call knows (its parties, start time, headers) comes from the call (``events.py`` passes
+it in as ``known``); the rest gets the schema's neutral value — ``null`` where the schema allows
+it, else its ``default``, else the empty value of its type (``""``, ``0``, ``false``, ``[]``, an
+object completed the same way), or an enum's first value, so the event still validates.
+
+Built once per emulator from its document (a family service: ``emulator.services.family(EventShapes)``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from emulator.openapi.loader import SpecDocument
+    from emulator.runtime.emulator import Emulator
+
+ENVELOPE = frozenset({"record_type", "event_type", "id", "occurred_at", "payload"})
+"""What the webhook dispatcher itself writes into ``data``."""
+
+
+class EventShapes:
+    """event_type → the resolved schema of its envelope's ``data``."""
+
+    def __init__(self, emulator: Emulator) -> None:
+        self.doc = emulator.doc
+        self.data: dict[str, dict[str, Any]] = {}
+        for hook in (emulator.doc.raw.get("webhooks") or {}).values():
+            try:
+                schema = self._deref(hook["post"]["requestBody"]["content"]["application/json"]["schema"])
+                data = self._deref(schema["properties"]["data"])
+                event_types = self._deref(data["properties"]["event_type"]).get("enum") or []
+            except (KeyError, TypeError):
+                continue
+            for event_type in event_types:
+                self.data[str(event_type)] = data
+
+    def _deref(self, node: Any) -> Any:
+        return self.doc.deref(node)
+
+    def payload_schema(self, event_type: str) -> dict[str, Any] | None:
+        data = self.data.get(event_type)
+        if data is None:
+            return None
+        payload = self._deref((data.get("properties") or {}).get("payload"))
+        return payload if isinstance(payload, dict) else None
+
+    def data_fields(self, event_type: str, known: dict[str, Any]) -> dict[str, Any]:
+        """The members of ``data`` beyond the envelope's own that the schema declares."""
+        data = self.data.get(event_type)
+        if data is None:
+            return {}
+        props = data.get("properties") or {}
+        now = str(known.get("occurred_at", ""))
+        return {name: known[name] if name in known else neutral(self.doc, sub, now) for name, sub in props.items() if name not in ENVELOPE}
+
+    def complete_payload(self, event_type: str, payload: dict[str, Any], known: dict[str, Any]) -> dict[str, Any]:
+        schema = self.payload_schema(event_type)
+        if schema is None:
+            return payload
+        return complete(self.doc, schema, payload, known, str(known.get("occurred_at", "")))
+
+
+def _nullable(schema: dict[str, Any]) -> bool:
+    kind = schema.get("type")
+    return bool(schema.get("nullable")) or (isinstance(kind, list) and "null" in kind)
+
+
+def _type(schema: dict[str, Any]) -> str | None:
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), None)
+    if kind is None and "properties" in schema:
+        return "object"
+    return kind if isinstance(kind, str) else None
+
+
+def _branch(doc: SpecDocument, schema: dict[str, Any]) -> dict[str, Any]:
+    """The first concrete branch of a ``oneOf``/``anyOf`` (the schema itself otherwise)."""
+    for key in ("oneOf", "anyOf"):
+        branches = schema.get(key)
+        if isinstance(branches, list) and branches:
+            first = doc.deref(branches[0])
+            return first if isinstance(first, dict) else schema
+    return schema
+
+
+NIL_UUID = "00000000-0000-0000-0000-000000000000"
+
+
+def neutral(doc: SpecDocument, schema: Any, now: str = "") -> Any:
+    """The value a property nobody set gets (see the module docstring); a ``date-time`` is
+    ``now`` (the event's time), a ``uuid`` the nil uuid, so formats hold too."""
+    schema = doc.deref(schema)
+    if not isinstance(schema, dict):
+        return None
+    if _nullable(schema):
+        return None
+    if "default" in schema:
+        return schema["default"]
+    enum = [v for v in schema.get("enum") or [] if v is not None]
+    if enum:
+        return enum[0]
+    schema = _branch(doc, schema)
+    kind = _type(schema)
+    if kind == "object":
+        return complete(doc, schema, {}, {}, now)
+    if kind == "string" and schema.get("format") == "date-time":
+        return now
+    if kind == "string" and schema.get("format") == "uuid":
+        return NIL_UUID
+    return {"string": "", "integer": 0, "number": 0, "boolean": False, "array": []}.get(kind or "")
+
+
+def complete(doc: SpecDocument, schema: Any, value: dict[str, Any], known: dict[str, Any], now: str = "") -> dict[str, Any]:
+    """``value`` with every property ``schema`` declares (``known`` first, else neutral values).
+    An object the emitter set is kept as it is: its members say what it holds (a recording's
+    ``recording_urls`` names the formats recorded, no more)."""
+    schema = _branch(doc, doc.deref(schema))
+    props = schema.get("properties") if isinstance(schema, dict) else None
+    if not isinstance(props, dict):
+        return value
+    out = dict(value)
+    for name, sub in props.items():
+        if name not in out:
+            out[name] = known[name] if name in known else neutral(doc, sub, now)
+    return out
