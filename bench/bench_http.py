@@ -1,19 +1,33 @@
-"""Throughput and latency of the emulator against a bare Starlette app, in one run.
+"""Throughput and latency of the emulator beside a bare Starlette app (and Prism), in one run.
 
-    python bench/bench_http.py [--duration 10] [--connections 32] [--full-spec PATH]
+    python bench/bench_http.py [--duration 10] [--connections 32] [--repeat 2]
+                               [--spec ../shared/openapi/telnyx-spec3.yml] [--prism PATH]
 
-Both servers run as separate uvicorn processes (one worker, httptools + uvloop, no access log).
-Requests: GET /v2/ai/assistants, POST /v2/ai/chat/completions with a realistic body, and an
-invalid POST (422). The bare app answers the same paths with a fixed small JSON body, so the
-ratio shows what routing + auth + validation + handling cost. Also prints start-up time with
-the embedded document and with --full-spec, and each server's RSS after the load.
+Servers run one at a time, each a separate process: the bare app (uvicorn, httptools + uvloop,
+no access log: the ceiling), the emulator with its embedded document, the emulator with
+``--spec`` (when given and present), and Prism (``@stoplight/prism-cli``) on the embedded
+document when ``--prism`` names its executable or ``prism`` is on PATH. Each case is run
+``--repeat`` times per server; the table keeps the best req/s and the best p99 of the runs
+(the machine is shared: the load average before each server's runs is printed).
+
+Cases: GET /v2/ai/assistants; chat completions with a voice agent's body (four messages, one
+with content parts, two function tools and a retrieval tool, ``tool_choice: auto``,
+``max_tokens: 256``) as is, streamed, and with a new user turn on every request (nothing
+repeats); structured output (``response_format`` json_schema) and guided decoding
+(``guided_json``); an invalid POST (422); and a command on a live call: the call is dialled
+with POST /v2/calls and answered, one ``gather_using_ai`` is checked, then ``speak`` is sent
+repeatedly (an AI gather cannot be started again while one is running: 90061).
+
+The bare app answers every request with the same small JSON body; the ratio shows what routing,
+auth, validation, handling and rendering cost. Needs ``wrk`` (Debian package ``wrk``); without
+it the script says so and stops. Also prints start-up time to the first answer and RSS.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
+import os
 import re
 import shutil
 import socket
@@ -22,38 +36,147 @@ import sys
 import tempfile
 import textwrap
 import time
+import urllib.error
 import urllib.request
+from dataclasses import dataclass, field
 from pathlib import Path
-
-import httpx
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_FULL_SPEC = REPO.parent / "shared" / "openapi" / "telnyx-spec3.yml"
+EMBEDDED = REPO / "fixtures" / "openapi" / "telnyx-ai.json"
+HEADERS = {"Content-Type": "application/json", "Authorization": "Bearer bench"}
 
-CHAT_BODY = {
-    "model": "meta-llama/Meta-Llama-3.1-8B-Instruct",
-    "messages": [
-        {"role": "system", "content": "You are a helpful voice assistant for a dental clinic."},
-        {"role": "user", "content": "Hi, I'd like to book a cleaning next Tuesday afternoon if possible."},
-    ],
-    "max_tokens": 64,
-    "temperature": 0.2,
+BOOKING_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "intent": {"type": "string", "enum": ["book", "reschedule", "cancel", "question"]},
+        "treatment": {"type": "string", "enum": ["cleaning", "checkup", "filling"]},
+        "date": {"type": "string", "format": "date"},
+        "time_window": {"type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]-[0-2][0-9]:[0-5][0-9]$"},
+        "patient": {"type": "object", "properties": {"name": {"type": "string"}, "phone": {"type": "string"}}, "required": ["name"]},
+        "confidence": {"type": "number", "minimum": 0, "maximum": 1},
+    },
+    "required": ["intent", "treatment", "patient"],
+    "additionalProperties": False,
 }
-INVALID_BODY = {"model": "x", "messages": "not-a-list"}
+MESSAGES = [
+    {"role": "system", "content": "You are Ava, the voice receptionist of Bright Smile Dental. Keep answers short; use tools to check and book appointments."},
+    {"role": "user", "content": [{"type": "text", "text": "Hi, I'd like to book a cleaning next Tuesday afternoon."}, {"type": "text", "text": "My name is Dana Fox."}]},
+    {"role": "assistant", "content": "Sure, Dana. Let me check what we have on Tuesday afternoon."},
+    {"role": "user", "content": "Anything after 2 pm works, in Berlin Mitte if possible."},
+]
+TOOLS = [
+    {"type": "function", "function": {
+        "name": "check_availability", "description": "List free slots for a treatment on a day.",
+        "parameters": {"type": "object", "properties": {
+            "treatment": {"type": "string", "enum": ["cleaning", "checkup", "filling"]},
+            "date": {"type": "string", "format": "date"},
+            "after": {"type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]$"},
+            "location": {"type": "string"}},
+            "required": ["treatment", "date"], "additionalProperties": False}}},
+    {"type": "function", "function": {
+        "name": "book_appointment", "description": "Book a slot for a patient.",
+        "parameters": {"type": "object", "properties": {
+            "patient_name": {"type": "string", "minLength": 1}, "slot_id": {"type": "string"},
+            "phone": {"type": "string"}, "notes": {"type": "string", "maxLength": 200}},
+            "required": ["patient_name", "slot_id"]}}},
+    {"type": "retrieval", "retrieval": {"bucket_ids": ["clinic-faq"]}},
+]
+MODEL = "meta-llama/Meta-Llama-3.1-8B-Instruct"
+CHAT_TOOLS = {"model": MODEL, "messages": MESSAGES, "tools": TOOLS, "tool_choice": "auto", "max_tokens": 256}
+CHAT_STRUCTURED = {"model": MODEL, "messages": MESSAGES, "max_tokens": 256,
+                   "response_format": {"type": "json_schema", "json_schema": {"name": "booking", "schema": BOOKING_SCHEMA}}}
+CHAT_GUIDED = {"model": MODEL, "messages": MESSAGES, "max_tokens": 256, "guided_json": BOOKING_SCHEMA}
+INVALID = {"model": MODEL, "messages": "not-a-list"}
+GATHER = {"parameters": {"type": "object", "properties": {"name": {"type": "string"}, "date": {"type": "string", "format": "date"}},
+                         "required": ["name"]}, "greeting": "Hi, what name is the booking under?"}
+SPEAK = {"payload": "Your cleaning is booked for Tuesday at 3 pm.", "voice": "female", "language": "en-US"}
 
+STREAM_EVENTS = 38  # what the emulator streams for CHAT_TOOLS with "stream": true (role, 35 pieces, finish, [DONE])
 BARE_APP = textwrap.dedent(
-    """
+    f"""
     from starlette.applications import Starlette
-    from starlette.responses import JSONResponse
+    from starlette.responses import JSONResponse, StreamingResponse
     from starlette.routing import Route
 
-    async def ok(request):
-        await request.body()
-        return JSONResponse({"data": [], "meta": {"total_pages": 0}})
+    EVENT = (b'data: {{"id":"chatcmpl-6096d707370b5c68e849fbf6a9034","object":"chat.completion.chunk","created":1796125845,'
+             b'"model":"meta-llama/Meta-Llama-3.1-8B-Instruct","system_fingerprint":"fp_telnyx_emulator",'
+             b'"choices":[{{"index":0,"delta":{{"content":" word"}},"logprobs":null,"finish_reason":null}}]}}\\n\\n')
 
-    app = Starlette(routes=[Route("/{path:path}", ok, methods=["GET", "POST"])])
+    async def events():
+        for _ in range({STREAM_EVENTS}):
+            yield EVENT
+
+    async def ok(request):
+        body = await request.body()
+        if b'"stream": true' in body:  # the streaming ceiling: as many events as the emulator sends
+            return StreamingResponse(events(), media_type="text/event-stream")
+        return JSONResponse({{"data": [], "meta": {{"total_pages": 0}}}})
+
+    app = Starlette(routes=[Route("/{{path:path}}", ok, methods=["GET", "POST"])])
     """
 )
+
+
+@dataclass
+class Case:
+    name: str
+    method: str
+    path: str  # {call} = the live call's id
+    body: dict[str, Any] | None
+    status: int  # what the emulator must answer
+    vary: bool = False  # a new last user turn on every request (defeats any answer cache)
+    stream: bool = False
+
+
+CASES = [
+    Case("GET /v2/ai/assistants", "GET", "/v2/ai/assistants", None, 200),
+    Case("chat, tools", "POST", "/v2/ai/chat/completions", CHAT_TOOLS, 200),
+    Case("chat, tools, stream", "POST", "/v2/ai/chat/completions", {**CHAT_TOOLS, "stream": True}, 200, stream=True),
+    Case("chat, tools, new turn each", "POST", "/v2/ai/chat/completions", CHAT_TOOLS, 200, vary=True),
+    Case("chat, response_format", "POST", "/v2/ai/chat/completions", CHAT_STRUCTURED, 200),
+    Case("chat, guided_json", "POST", "/v2/ai/chat/completions", CHAT_GUIDED, 200),
+    Case("invalid POST (422)", "POST", "/v2/ai/chat/completions", INVALID, 422),
+    Case("live call: speak", "POST", "/v2/calls/{call}/actions/speak", SPEAK, 200),
+]
+
+# A wrk script per case. ``vary`` rewrites the last user turn per request (the body is split
+# around a marker once; the per-request cost on wrk's side is one string concatenation).
+WRK_LUA = """
+wrk.method = "{method}"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer bench"
+local head, tail = [==[{head}]==], [==[{tail}]==]
+{request}
+done = function(summary, latency, requests)
+  io.write(string.format("RESULT %d %d %.3f %.3f %d\\n", summary.requests, summary.duration,
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000,
+    summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end
+"""
+VARY_LUA = """local n = 0
+request = function()
+  n = n + 1
+  return wrk.format(nil, nil, nil, head .. " (turn " .. n .. ")" .. tail)
+end"""
+MARKER = "\x00turn\x00"
+
+
+@dataclass
+class Server:
+    label: str
+    proc: subprocess.Popen[bytes]
+    port: int
+    prefix: str = ""  # Prism serves the document's paths without the /v2 server prefix
+    started_s: float = float("nan")
+    rss_loaded_mb: float = float("nan")
+    results: dict[str, dict[str, float]] = field(default_factory=dict)
+    call_id: str = "v3:bench-call"
+
+    def url(self, path: str) -> str:
+        if self.prefix == "" and path.startswith("/v2/"):
+            path = path[3:]
+        return f"http://127.0.0.1:{self.port}{path.replace('{call}', self.call_id)}"
 
 
 def free_port() -> int:
@@ -62,14 +185,27 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_ready(url: str, timeout: float = 60) -> float:
+def request(url: str, method: str = "GET", body: Any = None, headers: dict[str, str] | None = None, timeout: float = 10) -> tuple[int, bytes]:
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, method=method, headers=headers if headers is not None else HEADERS)
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            return resp.status, resp.read()
+    except urllib.error.HTTPError as err:
+        return err.code, err.read()
+
+
+def wait_answer(url: str, proc: subprocess.Popen[bytes], timeout: float = 120) -> float:
+    """Seconds until ``url`` answers at all (any status): the first answer, as a client sees it."""
     start = time.perf_counter()
     while time.perf_counter() - start < timeout:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode} before answering {url}")
         try:
-            urllib.request.urlopen(url, timeout=1)
+            request(url, timeout=1)
             return time.perf_counter() - start
         except OSError:
-            time.sleep(0.01)
+            time.sleep(0.005)
     raise RuntimeError(f"{url} did not come up")
 
 
@@ -80,128 +216,199 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def start_emulator(port: int, state_dir: str, spec: Path | None = None) -> tuple[subprocess.Popen[bytes], float]:
+def load_average() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def start_emulator(label: str, state_dir: str, spec: Path | None = None) -> Server:
+    port = free_port()
     cmd = [sys.executable, "-m", "emulator", "--port", str(port), "--state-dir", state_dir, "--log-level", "warning"]
     if spec is not None:
         cmd += ["--spec", str(spec)]
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wait_ready(f"http://127.0.0.1:{port}/_emulator/health")
-    return proc, time.perf_counter() - t0
+    server = Server(label, proc, port, prefix="/v2")
+    wait_answer(server.url("/v2/ai/assistants"), proc)
+    server.started_s = time.perf_counter() - t0
+    server.rss_loaded_mb = rss_mb(proc.pid)
+    return server
 
 
-def start_bare(port: int, workdir: str) -> subprocess.Popen[bytes]:
+def start_bare(workdir: str) -> Server:
     Path(workdir, "bare_app.py").write_text(BARE_APP)
-    cmd = [sys.executable, "-m", "uvicorn", "bare_app:app", "--port", str(port), "--log-level", "warning", "--no-access-log"]
+    port = free_port()
+    cmd = [sys.executable, "-m", "uvicorn", "bare_app:app", "--port", str(port), "--log-level", "warning", "--no-access-log",
+           "--http", "httptools", "--loop", "uvloop"]
     proc = subprocess.Popen(cmd, cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wait_ready(f"http://127.0.0.1:{port}/health")
-    return proc
+    server = Server("bare Starlette", proc, port, prefix="/v2")
+    server.started_s = wait_answer(server.url("/health"), proc)
+    return server
 
 
-WRK_LUA = """
-wrk.method = "{method}"
-wrk.body   = [[{body}]]
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer bench"
-done = function(summary, latency, requests)
-  io.write(string.format("RESULT %d %d %.3f %.3f %d\\n", summary.requests, summary.duration,
-    latency:percentile(50) / 1000, latency:percentile(99) / 1000,
-    summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
-end
-"""
+def start_prism(prism: str, document: Path) -> Server:
+    port = free_port()
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([prism, "mock", "-h", "127.0.0.1", "-p", str(port), str(document)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = Server("Prism (embedded document)", proc, port)
+    wait_answer(server.url("/v2/ai/assistants"), proc)
+    server.started_s = time.perf_counter() - t0
+    server.rss_loaded_mb = rss_mb(proc.pid)
+    return server
 
 
-def run_wrk(url: str, method: str, body: dict | None, duration: int, connections: int, workdir: str) -> dict[str, float]:
-    script = Path(workdir, f"{method.lower()}_{abs(hash(json.dumps(body)))}.lua")
-    script.write_text(WRK_LUA.format(method=method, body=json.dumps(body) if body else ""))
+def stop(server: Server) -> None:
+    server.proc.terminate()
+    try:
+        server.proc.wait(10)
+    except subprocess.TimeoutExpired:
+        server.proc.kill()
+        server.proc.wait()
+
+
+def prepare_call(server: Server) -> None:
+    """Dial a call, have the other party answer (auto-answer by default), and check one AI gather."""
+    status, raw = request(server.url("/v2/calls"), "POST", {"connection_id": "conn-bench", "from": "+13125550001", "to": "+13125550100"})
+    if status >= 300:
+        raise RuntimeError(f"{server.label}: POST /v2/calls answered {status}: {raw[:200]!r}")
+    data = json.loads(raw).get("data", {})
+    server.call_id = str(data.get("call_control_id") or server.call_id)
+    if server.prefix:  # the emulator: make sure the call is answered before commanding it
+        request(f"http://127.0.0.1:{server.port}/_emulator/calls/{server.call_id}/answer", "POST", {})
+        for _ in range(100):
+            _, call = request(f"http://127.0.0.1:{server.port}/_emulator/calls/{server.call_id}")
+            if json.loads(call).get("data", {}).get("state") == "answered":
+                break
+            time.sleep(0.05)
+    status, raw = request(server.url("/v2/calls/{call}/actions/gather_using_ai"), "POST", GATHER)
+    if status >= 300:
+        raise RuntimeError(f"{server.label}: gather_using_ai answered {status}: {raw[:200]!r}")
+
+
+def check(server: Server, case: Case) -> None:
+    """One request first: the status the case expects (the bare app answers 200 to everything)."""
+    status, raw = request(server.url(case.path), case.method, case.body)
+    expected = 200 if server.label.startswith("bare") else case.status
+    if server.label.startswith("Prism"):
+        expected = status if status < 500 else -1  # Prism answers from examples (200/201/422…)
+    if status != expected:
+        raise RuntimeError(f"{server.label} {case.name}: expected {expected}, got {status}: {raw[:300]!r}")
+
+
+def run_wrk(server: Server, case: Case, duration: int, connections: int, workdir: str) -> dict[str, float]:
+    body = ""
+    if case.body is not None:
+        if case.vary:
+            varied = json.loads(json.dumps(case.body))
+            varied["messages"][-1]["content"] += MARKER
+            body = json.dumps(varied)
+        else:
+            body = json.dumps(case.body)
+    head, _, tail = body.partition(json.dumps(MARKER)[1:-1]) if case.vary else (body, "", "")
+    script = Path(workdir, f"case_{abs(hash(case.name))}.lua")
+    script.write_text(WRK_LUA.format(method=case.method, head=head, tail=tail, request=VARY_LUA if case.vary else "wrk.body = head"))
     out = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "-s", str(script), url],
+        ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--timeout", "10s", "-s", str(script), server.url(case.path)],
         capture_output=True, text=True, check=True,
     ).stdout
     m = re.search(r"RESULT (\d+) (\d+) ([\d.]+) ([\d.]+) (\d+)", out)
-    assert m, out
+    if not m:
+        raise RuntimeError(out)
     requests, duration_us, p50, p99, errors = m.groups()
-    return {"rps": int(requests) / (int(duration_us) / 1e6), "p50_ms": float(p50), "p99_ms": float(p99), "non_2xx_or_errors": int(errors)}
+    return {"rps": int(requests) / (int(duration_us) / 1e6), "p50": float(p50), "p99": float(p99), "errors": int(errors), "requests": int(requests)}
 
 
-def run_python_load(url: str, method: str, body: dict | None, duration: int, connections: int) -> dict[str, float]:
-    async def main() -> dict[str, float]:
-        latencies: list[float] = []
-        deadline = time.perf_counter() + duration
-        async with httpx.AsyncClient(headers={"Authorization": "Bearer bench"}, timeout=10) as client:
-            async def worker() -> None:
-                while time.perf_counter() < deadline:
-                    t = time.perf_counter()
-                    await client.request(method, url, json=body)
-                    latencies.append(time.perf_counter() - t)
-            await asyncio.gather(*(worker() for _ in range(connections)))
-        latencies.sort()
-        return {
-            "rps": len(latencies) / duration,
-            "p50_ms": latencies[len(latencies) // 2] * 1000,
-            "p99_ms": latencies[int(len(latencies) * 0.99)] * 1000,
-            "non_2xx_or_errors": 0,
-        }
+def bench_server(server: Server, args: argparse.Namespace, workdir: str) -> None:
+    print(f"  {server.label}: load average before {load_average()}", flush=True)
+    if not server.label.startswith("bare"):
+        prepare_call(server)
+    for case in CASES:
+        check(server, case)
+        best: dict[str, float] = {}
+        for _ in range(args.repeat):
+            r = run_wrk(server, case, args.duration, args.connections, workdir)
+            best = {**r, "rps": max(r["rps"], best.get("rps", 0.0)), "p99": min(r["p99"], best.get("p99", float("inf"))),
+                    "p50": min(r["p50"], best.get("p50", float("inf")))}
+        server.results[case.name] = best
+        expected_errors = case.status >= 400 and not server.label.startswith("bare")
+        if best["errors"] and not expected_errors and not server.label.startswith("Prism"):
+            print(f"    ! {case.name}: {best['errors']} non-2xx/socket errors of {best['requests']}")
+    server.rss_after_mb = rss_mb(server.proc.pid)  # type: ignore[attr-defined]
 
-    return asyncio.run(main())
+
+def find_prism(given: str | None) -> str | None:
+    if given:
+        return given if Path(given).exists() or shutil.which(given) else None
+    return shutil.which("prism")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
     parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--full-spec", type=Path, default=DEFAULT_FULL_SPEC)
+    parser.add_argument("--repeat", type=int, default=2, help="wrk runs per case and server (best kept)")
+    parser.add_argument("--spec", type=Path, default=None, help="also benchmark the emulator with this document (e.g. the published one)")
+    parser.add_argument("--prism", default=None, help="Prism's executable (default: prism on PATH); e.g. node_modules/.bin/prism")
+    parser.add_argument("--only", default=None, help="run only cases whose name contains this")
     args = parser.parse_args()
-    load = "wrk" if shutil.which("wrk") else "python"
-    print(f"load generator: {load}; {args.connections} connections; {args.duration}s per case")
+    if shutil.which("wrk") is None:
+        print("wrk is not installed (Debian/Ubuntu: apt-get install wrk); this benchmark needs it — nothing measured.")
+        return 0
+    if args.only:
+        CASES[:] = [c for c in CASES if args.only in c.name]
+    prism = find_prism(args.prism)
+    print(f"wrk -t2 -c{args.connections} -d{args.duration}s, best of {args.repeat} per case; {os.cpu_count()} CPUs; "
+          f"load average at start {load_average()}")
+    if prism is None:
+        print("Prism not found (npm install @stoplight/prism-cli, then --prism node_modules/.bin/prism): its column is skipped")
 
+    servers: list[Server] = []
     with tempfile.TemporaryDirectory() as tmp:
-        emu_port, bare_port = free_port(), free_port()
-        emu, start_embedded = start_emulator(emu_port, tmp)
-        bare = start_bare(bare_port, tmp)
-        cases = [
-            ("GET /v2/ai/assistants", "GET", "/v2/ai/assistants", None),
-            ("POST /v2/ai/chat/completions", "POST", "/v2/ai/chat/completions", CHAT_BODY),
-            ("POST invalid (422)", "POST", "/v2/ai/chat/completions", INVALID_BODY),
-        ]
-        rows = []
-        try:
-            for name, method, path, body in cases:
-                results = {}
-                for label, port in (("bare", bare_port), ("emulator", emu_port)):
-                    url = f"http://127.0.0.1:{port}{path}"
-                    if load == "wrk":
-                        results[label] = run_wrk(url, method, body, args.duration, args.connections, tmp)
-                    else:
-                        results[label] = run_python_load(url, method, body, args.duration, args.connections)
-                rows.append((name, results))
-            emu_rss, bare_rss = rss_mb(emu.pid), rss_mb(bare.pid)
-        finally:
-            emu.terminate()
-            bare.terminate()
-            emu.wait()
-            bare.wait()
-
-        print(f"\n{'case':32} {'bare rps':>10} {'emu rps':>10} {'ratio':>6} {'bare p50/p99 ms':>17} {'emu p50/p99 ms':>17}")
-        for name, r in rows:
-            b, e = r["bare"], r["emulator"]
-            print(
-                f"{name:32} {b['rps']:10.0f} {e['rps']:10.0f} {e['rps'] / b['rps']:6.2f} "
-                f"{b['p50_ms']:8.2f}/{b['p99_ms']:<8.2f} {e['p50_ms']:8.2f}/{e['p99_ms']:<8.2f}"
-            )
-        print(f"\nRSS after load: emulator {emu_rss:.0f} MB, bare app {bare_rss:.0f} MB")
-        print(f"start-up (process start → health answers), embedded document: {start_embedded:.2f}s")
-        if args.full_spec.is_file():
-            for attempt in ("first (parses YAML, fills cache)", "second (cached)"):
-                port = free_port()
-                proc, seconds = start_emulator(port, tmp, args.full_spec)
-                rss = rss_mb(proc.pid)
-                proc.terminate()
-                proc.wait()
-                print(f"start-up with --spec {args.full_spec.name}, {attempt}: {seconds:.2f}s, RSS {rss:.0f} MB")
-        else:
-            print(f"(full published document not found at {args.full_spec}; skipped --spec start-up)")
+        starters = [lambda: start_bare(tmp), lambda: start_emulator("emulator, embedded document", str(Path(tmp, "s1")))]
+        if args.spec is not None:
+            if args.spec.is_file():
+                # the first start parses the YAML and fills the spec cache; the measured one reads the cache
+                first = start_emulator("warm-up", str(Path(tmp, "s2")), args.spec)
+                print(f"  --spec {args.spec.name}: first start (parses, fills the cache) {first.started_s:.2f}s")
+                stop(first)
+                starters.append(lambda: start_emulator(f"emulator, --spec {args.spec.name}", str(Path(tmp, "s2")), args.spec))
+            else:
+                print(f"(--spec {args.spec} not found: skipped)")
+        if prism is not None:
+            starters.append(lambda: start_prism(prism, EMBEDDED))
+        for start in starters:
+            server = start()
+            try:
+                bench_server(server, args, tmp)
+            finally:
+                stop(server)
+            servers.append(server)
+    report(servers)
     return 0
+
+
+def report(servers: list[Server]) -> None:
+    bare = servers[0]
+    prism = next((s for s in servers if s.label.startswith("Prism")), None)
+    print()
+    for server in servers[1:]:
+        cols = "| case | bare req/s | req/s | × bare | p99 ms (bare) | p99 × bare |" + (" Prism req/s | × Prism |" if prism and server is not prism else "")
+        print(f"### {server.label}")
+        print(cols)
+        print("|" + "---|" * (cols.count("|") - 1))
+        for case in CASES:
+            b, r = bare.results[case.name], server.results[case.name]
+            line = (f"| {case.name} | {b['rps']:,.0f} | {r['rps']:,.0f} | {r['rps'] / b['rps']:.2f} | "
+                    f"{r['p99']:.1f} ({b['p99']:.1f}) | {r['p99'] / b['p99']:.2f} |")
+            if prism and server is not prism:
+                p = prism.results[case.name]
+                line += f" {p['rps']:,.0f} | {r['rps'] / p['rps']:.1f} |"
+            print(line)
+        print()
+    for server in servers:
+        rss_after = getattr(server, "rss_after_mb", float("nan"))
+        print(f"{server.label}: start-up to first answer {server.started_s:.2f}s; RSS after load {server.rss_loaded_mb:.0f} MB, "
+              f"after the benchmark {rss_after:.0f} MB")
 
 
 if __name__ == "__main__":

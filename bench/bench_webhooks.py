@@ -10,6 +10,11 @@ each event id arrived. The dispatcher runs in this process on uvloop, as under u
 2. Latency: events emitted at a steady ``--rate`` per second for ``--duration`` seconds (below
    saturation, like a busy emulator); p50/p99 of emit → receiver got the body.
 Targets: ≥ 1,000 deliveries/s and p99 ≤ 50 ms.
+
+``--under-load SECONDS``: both at once. The emulator also serves HTTP in this process (uvicorn on
+the same loop, as ``telnyx-emulator`` runs it) while ``wrk`` sends it the voice agent's chat body
+with tools (``bench_http.py``'s) for that long; phases 1 and 2 run inside that window, and the
+API's req/s and p99 over the window are printed beside the deliveries/s.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
+import shutil
 import socket
 import statistics
 import subprocess
@@ -28,6 +35,7 @@ import urllib.request
 from pathlib import Path
 
 import orjson
+import uvicorn
 import uvloop
 
 REPO = Path(__file__).resolve().parents[1]
@@ -35,6 +43,9 @@ sys.path.insert(0, str(REPO))
 
 from emulator.app import create_app  # noqa: E402
 from emulator.core.settings import Settings  # noqa: E402
+
+sys.path.insert(0, str(REPO / "bench"))
+import bench_http  # noqa: E402
 
 RECEIVER_APP = textwrap.dedent(
     """
@@ -102,7 +113,11 @@ def pct(values: list[float], p: float) -> float:
 async def run(args: argparse.Namespace, receiver: str, state_dir: Path) -> None:
     app = create_app(Settings(state_dir=state_dir, webhook_log_limit=max(10_000, args.events * 2)))
     d = app.state.emulator.services.webhooks
-    await d.start()
+    server = load = None
+    if args.under_load:
+        server, load = await serve_under_load(app, args.under_load, state_dir)  # the lifespan starts the dispatcher
+    else:
+        await d.start()
     hook = receiver + "/hook"
 
     # warm-up: connections, code paths
@@ -146,7 +161,40 @@ async def run(args: argparse.Namespace, receiver: str, state_dir: Path) -> None:
     rate = n / args.duration
     print(f"latency at {rate:,.0f} events/s for {args.duration:g} s ({len(latencies)} received): "
           f"p50 {statistics.median(latencies):.2f} ms, p99 {pct(latencies, 99):.2f} ms, max {max(latencies):.2f} ms")
-    await d.stop()
+    if server is not None and load is not None:
+        if load.returncode is not None:
+            print("(the API load ended before both phases did: raise --under-load)")
+        out, _ = await load.communicate()
+        m = re.search(r"RESULT (\d+) (\d+) ([\d.]+) ([\d.]+) (\d+)", out.decode())
+        if m:
+            requests, duration_us, p50, p99, errors = m.groups()
+            print(f"API under load meanwhile (wrk -t2 -c32, chat with tools): {int(requests) / (int(duration_us) / 1e6):,.0f} req/s, "
+                  f"p50 {float(p50):.1f} ms, p99 {float(p99):.1f} ms, errors {errors}")
+        server.should_exit = True
+        await asyncio.sleep(0.5)
+    else:
+        await d.stop()
+
+
+async def serve_under_load(app: object, seconds: float, workdir: Path) -> tuple[uvicorn.Server, asyncio.subprocess.Process]:
+    """Serve ``app`` on this loop and start wrk against it; returns once the load is running."""
+    if shutil.which("wrk") is None:
+        raise SystemExit("--under-load needs wrk (apt-get install wrk)")
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, http="httptools", loop="none",  # type: ignore[arg-type]
+                                           log_level="warning", access_log=False, lifespan="on"))
+    asyncio.get_running_loop().create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.05)
+    workdir.mkdir(parents=True, exist_ok=True)
+    script = workdir / "under_load.lua"
+    script.write_text(bench_http.WRK_LUA.format(method="POST", head=orjson.dumps(bench_http.CHAT_TOOLS).decode(), tail="", request="wrk.body = head"))
+    load = await asyncio.create_subprocess_exec(
+        "wrk", "-t2", "-c32", f"-d{seconds:g}s", "-s", str(script), f"http://127.0.0.1:{port}/v2/ai/chat/completions",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
+    )
+    await asyncio.sleep(1.0)  # the load is on before the first event is emitted
+    return server, load
 
 
 def main() -> None:
@@ -155,6 +203,8 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=100, help="distinct ordering keys")
     parser.add_argument("--rate", type=float, default=1000, help="events/s in the latency phase")
     parser.add_argument("--duration", type=float, default=3.0)
+    parser.add_argument("--under-load", type=float, default=0, metavar="SECONDS",
+                        help="serve the API in this process under wrk load for SECONDS while both phases run")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:

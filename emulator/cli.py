@@ -7,22 +7,27 @@ from __future__ import annotations
 
 import argparse
 import logging
+import socket
 import sys
 import time
 import typing
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import uvicorn
+from pydantic import ValidationError
 
 from emulator.core.settings import Settings
 from emulator.core.version import VERSION as __version__
 from emulator.http.server import http_protocol
 from emulator.openapi.derive.build import DeriveError, derive_file
-from emulator.openapi.loader import SpecLoadError
+from emulator.openapi.loader import SpecLoadError, load_document
 from emulator.runtime.family import document_selection
 from emulator.webhooks.keys import SigningKey
+
+if TYPE_CHECKING:
+    from emulator.runtime.emulator import Emulator
 
 
 def _serve_parser(sub: Any) -> None:
@@ -112,49 +117,115 @@ def derive_spec(args: argparse.Namespace) -> int:
     return 0
 
 
+class SettingsError(ValueError):
+    """A setting has a value its type refuses; the message is one line naming where it came from."""
+
+
 def settings_from_args(args: argparse.Namespace) -> Settings:
     overrides = {
         key: value
         for key, value in vars(args).items()
-        if key not in ("command", "quiet") and value is not None
+        if key not in ("command", "quiet") and key in Settings.model_fields and value is not None
     }
-    return Settings(**overrides)
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise SettingsError(settings_problem(exc, overrides)) from None
 
 
-def banner(settings: Any, emulator: Any, started: float) -> str:
+def settings_problem(exc: ValidationError, flags: dict[str, Any]) -> str:
+    """One line per bad value, naming the flag or env var it came from — not pydantic's dump
+    (flags are parsed by argparse, so a bad value that reaches here mostly came from the env)."""
+    problems = []
+    for error in exc.errors():
+        name = str(error["loc"][0]) if error["loc"] else "?"
+        source = "--" + name.replace("_", "-") if name in flags else f"TELNYX_EMULATOR_{name.upper()}"
+        problems.append(f"{source}={error.get('input')!r}: {error['msg']}")
+    return "; ".join(problems)
+
+
+def banner(settings: Settings, emulator: Emulator, app: Any = None) -> str:
+    """What this instance is; printed before the port is bound (``ready_line`` follows once it is)."""
     base = f"http://{settings.host}:{settings.port}"
     document = "embedded" if settings.spec is None else str(settings.spec)
-    return "\n".join(
-        [
-            f"telnyx-emulator {__version__} — Telnyx API emulator",
-            f"  API:        {base}/v2   (also served without the /v2 prefix)",
-            f"  document:   {document} ({len(emulator.index.operations)} operations)",
-            f"  webhooks:   public key {emulator.services.webhooks.signing_key.public_key_b64}",
-            f"  control:    {base}/_emulator",
-            f"  mode:       {emulator.state.modes.default.name}   (per API key: PUT /_emulator/modes/{{api_key}})",
-            f"  ready in {time.perf_counter() - started:.2f}s",
-        ]
-    )
+    clock = emulator.state.clock
+    if clock.frozen:
+        clock_mode = f"frozen at {clock.iso()}   (POST /_emulator/clock to move it)"
+    elif settings.clock_start is not None:
+        clock_mode = f"running, started at {settings.clock_start}"
+    else:
+        clock_mode = "wall time"
+    mode = emulator.state.modes.default
+    routes = [str(getattr(r, "path", "")) for r in (app.routes if app is not None else ())]
+    lines = [
+        f"telnyx-emulator {__version__} — Telnyx API emulator",
+        f"  API:        {base}/v2   (also served without the /v2 prefix)",
+        f"  document:   {document} ({len(emulator.index.operations)} operations)",
+        f"  webhooks:   {settings.webhook_url or 'no default URL (--webhook-url)'}; public key {emulator.services.webhooks.signing_key.public_key_b64}",
+        f"  control:    {base}/_emulator" + ("   (admin token required)" if settings.admin_token else ""),
+        *([f"  dashboard:  {base}/_emulator/ui"] if any(r.startswith("/_emulator/ui") for r in routes) else []),
+        f"  mode:       {mode.name} (unknown ids: {mode.unknown_ids}, business rules: {mode.business_rules})   (per API key: PUT /_emulator/modes/{{api_key}})",
+        f"  state dir:  {settings.state_dir}" + ("   (state persisted)" if settings.persist else ""),
+        f"  seed:       {settings.seed}",
+        f"  clock:      {clock_mode}",
+        f"  audio:      {audio_formats()}",
+        f"  self-check: {'on (responses and webhooks validated with openapi-core)' if settings.self_check else 'off (--self-check)'}",
+    ]
+    return "\n".join(lines)
+
+
+def audio_formats() -> str:
+    from emulator.fakes import encoders  # noqa: PLC0415 - probing PyAV is for serve only
+
+    if encoders.available():
+        return "mp3, ogg/opus, wav, pcm, mulaw, alaw"
+    return "wav, pcm, mulaw, alaw (mp3/ogg served as WAV: pip install 'telnyx-emulator[audio]')"
+
+
+def ready_line(url: str, started: float) -> str:
+    return f"ready in {time.perf_counter() - started:.2f}s — listening on {url}"
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, saying "ready" only once its sockets are bound and listening (a failed
+    bind exits in ``startup`` before this line, so "ready" is never printed for a dead port)."""
+
+    def __init__(self, config: uvicorn.Config, on_ready: Callable[[str], None]) -> None:
+        super().__init__(config)
+        self.on_ready = on_ready
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        if self.started and not self.should_exit:
+            bound = [s.getsockname() for server in self.servers for s in (server.sockets or ())]
+            host, port = (bound[0][0], bound[0][1]) if bound else (self.config.host, self.config.port)
+            host = f"[{host}]" if ":" in str(host) else host
+            self.on_ready(f"http://{host}:{port}")
 
 
 def serve(args: argparse.Namespace) -> int:
     started = time.perf_counter()
-    # The app (document layer, every family) loads here, so the banner's "ready in" counts it and
+    # The app (document layer, every family) loads here, so the "ready in" counts it and
     # `keygen` / `--help` do not pay for it.
     from emulator.app import create_app  # noqa: PLC0415
 
     try:
         settings = settings_from_args(args)
-    except ValueError as exc:  # pydantic's ValidationError (and pydantic-settings' SettingsError) is a ValueError: show it plainly, no traceback
+    except ValueError as exc:  # SettingsError, or pydantic-settings' own SettingsError (a ValueError): one line, no traceback
         print(f"telnyx-emulator: invalid settings: {exc}", file=sys.stderr)
         return 2
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    def progress(message: str) -> None:
+        print(f"telnyx-emulator: {message}", file=sys.stderr, flush=True)
+
     try:
-        app = create_app(settings)
+        doc = load_document(settings.spec, cache_dir=settings.state_dir / "spec-cache", on_parse=progress)
+        app = create_app(settings, doc=doc)
     except (SpecLoadError, ValueError, OSError) as exc:
         print(f"telnyx-emulator: cannot start: {exc}", file=sys.stderr)
         return 2
-    print(banner(settings, app.state.emulator, started), flush=True)
+    print(banner(settings, app.state.emulator, app), flush=True)
     if settings.host not in ("127.0.0.1", "localhost", "::1") and not settings.admin_token:
         print(
             f"WARNING: listening on {settings.host} with no --admin-token: anyone who can reach this port can read every "
@@ -163,7 +234,7 @@ def serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
             flush=True,
         )
-    uvicorn.run(
+    config = uvicorn.Config(
         app,
         host=settings.host,
         port=settings.port,
@@ -172,7 +243,9 @@ def serve(args: argparse.Namespace) -> int:
         lifespan="on",
         http=http_protocol(settings.header_timeout),  # slow-header clients get 408 (http/server.py)
     )
-    return 0
+    server = _Server(config, lambda url: print(ready_line(url, started), flush=True))
+    server.run()
+    return 0 if server.started else 1
 
 
 def keygen(args: argparse.Namespace) -> int:
@@ -186,6 +259,9 @@ def keygen(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    if (argv := list(sys.argv[1:] if argv is None else argv))[:1] == ["ctl"]:  # = telnyx-emulator-ctl (emulator/ctl)
+        from emulator.ctl.main import app  # noqa: PLC0415 (typer loads only for the control CLI)
+        app(argv[1:], prog_name="telnyx-emulator ctl")  # exits
     args = build_parser().parse_args(argv)
     if args.command == "keygen":
         return keygen(args)

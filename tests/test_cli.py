@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import base64
+import json
+import os
+import socket
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 
 import pytest
 
 from emulator.cli import build_parser, main, settings_from_args
+from emulator.openapi.loader import load_document
+from tests.conftest import free_port
 
 
 def test_flags_override_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -56,3 +62,63 @@ def test_bad_signing_key_fails_cleanly(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "signing key" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_bad_env_var_gets_one_line_naming_it(tmp_path: Path) -> None:
+    env = {**os.environ, "TELNYX_EMULATOR_PORT": "forty", "TELNYX_EMULATOR_STATE_DIR": str(tmp_path)}
+    result = subprocess.run([sys.executable, "-m", "emulator"], capture_output=True, text=True, timeout=60, env=env)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "TELNYX_EMULATOR_PORT='forty'" in lines[0] and "integer" in lines[0]
+    assert "validation error" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_yaml_spec_parsed_the_first_time_says_so_once(tmp_path: Path) -> None:
+    spec = tmp_path / "tiny.yml"
+    spec.write_text("openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths: {}\n")
+    said: list[str] = []
+    load_document(spec, cache_dir=tmp_path / "cache", on_parse=said.append)
+    load_document(spec, cache_dir=tmp_path / "cache", on_parse=said.append)  # from the cache: silent
+    assert len(said) == 1 and said[0].startswith(f"parsing {spec}") and "first time, cached afterwards" in said[0]
+
+
+def _start(tmp_path: Path, port: int, *flags: str) -> subprocess.Popen[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TELNYX_EMULATOR_")}
+    argv = [sys.executable, "-m", "emulator", "--port", str(port), "--state-dir", str(tmp_path / "state"), *flags]
+    return subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=tmp_path)
+
+
+def test_ready_is_printed_once_the_port_answers_with_the_banner_facts(tmp_path: Path) -> None:
+    port = free_port()
+    proc = _start(tmp_path, port, "--seed", "7", "--clock-frozen", "--lenient")
+    try:
+        assert proc.stdout is not None
+        banner: list[str] = []
+        for line in proc.stdout:
+            banner.append(line.rstrip())
+            if line.startswith("ready"):
+                break
+        # "ready" means bound: the very next request connects, no retry loop needed.
+        index = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/_emulator", timeout=5).read())
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=10)
+    text = "\n".join(banner)
+    assert banner[-1].startswith("ready in ") and banner[-1].endswith(f"listening on http://127.0.0.1:{port}")
+    assert f"state dir:  {tmp_path / 'state'}" in text and "seed:       7" in text
+    assert "clock:      frozen at " in text and "mode:       lenient" in text and "self-check: off" in text
+    assert index["api"] == f"http://127.0.0.1:{port}/v2" and index["document"].endswith("/_emulator/openapi.json")
+    by_id = {op["operation_id"]: op for op in index["operations"]}
+    assert by_id["health"]["href"] == f"http://127.0.0.1:{port}/_emulator/health"
+    assert by_id["controlIndex"]["path"] == "/_emulator"
+    assert all(op["href"] is None for op in index["operations"] if "{" in op["path"] or op["method"] != "GET")
+
+
+def test_no_ready_when_the_port_is_taken(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        proc = _start(tmp_path, taken.getsockname()[1])
+        output = proc.communicate(timeout=60)[0]
+    assert proc.returncode != 0
+    assert not any(line.startswith("ready") for line in output.splitlines())

@@ -9,19 +9,57 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, RootModel
 from starlette.requests import Request
 from starlette.responses import Response
 
-from emulator.control.requests import emulator_of, json_body
-from emulator.core.errors import ApiError, ErrorItem, NotFound, ValidationFailed
+from emulator.control.requests import Reply, emulator_of, json_body, parse, reply
+from emulator.core.errors import ApiError, ErrorItem, NotFound
 from emulator.faults.latency import DelaySpec
-from emulator.faults.rules import pydantic_items
-from emulator.http.responses import JSONResponse
+from emulator.faults.rules import FaultRule
 from emulator.runtime.family import ControlRoute
 
 if TYPE_CHECKING:
     from emulator.faults.chain import FaultChain
+
+
+class FaultRules(RootModel[FaultRule | list[FaultRule]]):
+    """What ``POST /_emulator/faults`` takes: one rule, or a list added all or nothing. Each
+    rule is validated by :class:`~emulator.faults.rules.FaultRule` (``FaultRules.add``)."""
+
+
+RuleView = dict[str, Any]
+"""A stored rule as posted (fields left unset omitted) with ``fired``, ``remaining``, ``active``."""
+
+
+class FaultsAdded(Reply):
+    data: RuleView | list[RuleView]
+
+
+class FaultList(Reply):
+    data: list[RuleView]
+
+
+class Deleted(Reply):
+    deleted: int
+
+
+class DeletedOne(Reply):
+    deleted: int
+    id: str
+
+
+class LatencyView(Reply):
+    enabled: bool
+    scale: int | float
+    categories: dict[str, dict[str, Any]] = Field(description="per category, its delay distribution")
+
+
+class RateLimitView(Reply):
+    enabled: bool
+    rps: int | float
+    burst: int
+    dial_cps: int | float
 
 
 def scenarios_of(request: Request) -> FaultChain:
@@ -49,17 +87,17 @@ async def add_faults(request: Request) -> Response:
             scenarios.faults.remove(active.id)
         raise
     views = [a.view() for a in added]
-    return JSONResponse({"data": views if isinstance(body, list) else views[0]}, status_code=201)
+    return reply(FaultsAdded(data=views if isinstance(body, list) else views[0]), status_code=201)
 
 
 async def list_faults(request: Request) -> Response:
     scenarios = scenarios_of(request)
-    return JSONResponse({"data": [a.view() for a in scenarios.faults.list()]})
+    return reply(FaultList(data=[a.view() for a in scenarios.faults.list()]))
 
 
 async def clear_faults(request: Request) -> Response:
     scenarios = scenarios_of(request)
-    return JSONResponse({"deleted": scenarios.faults.clear()})
+    return reply(Deleted(deleted=scenarios.faults.clear()))
 
 
 async def delete_fault(request: Request) -> Response:
@@ -67,10 +105,11 @@ async def delete_fault(request: Request) -> Response:
     rule_id = request.path_params["rule_id"]
     if not scenarios.faults.remove(rule_id):
         raise NotFound(f"No fault rule with id {rule_id!r}.")
-    return JSONResponse({"deleted": 1, "id": rule_id})
+    return reply(DeletedOne(deleted=1, id=rule_id))
 
 
 class LatencyUpdate(BaseModel):
+    # Not strict like control/requests.py's Body: DelaySpec (shared with fault rules) is lax.
     model_config = ConfigDict(extra="forbid")
     enabled: bool | None = None
     scale: float | None = Field(default=None, ge=0)
@@ -85,53 +124,20 @@ class RateLimitUpdate(BaseModel):
     dial_cps: float | None = Field(default=None, gt=0)
 
 
-def _validate(model: type[BaseModel], data: Any) -> Any:
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        raise ValidationFailed(items=pydantic_items(exc)) from exc
-
-
 async def latency(request: Request) -> Response:
     scenarios = scenarios_of(request)
     if request.method == "POST":
-        update: LatencyUpdate = _validate(LatencyUpdate, await json_body(request))
+        update = await parse(request, LatencyUpdate)
         scenarios.latency.configure(enabled=update.enabled, scale=update.scale, categories=update.categories)
-    return JSONResponse(scenarios.latency.view())
+    return reply(LatencyView.model_validate(scenarios.latency.view()))
 
 
 async def ratelimit(request: Request) -> Response:
     scenarios = scenarios_of(request)
     if request.method == "POST":
-        update: RateLimitUpdate = _validate(RateLimitUpdate, await json_body(request))
+        update = await parse(request, RateLimitUpdate)
         scenarios.ratelimit.configure(enabled=update.enabled, rps=update.rps, burst=update.burst, dial_cps=update.dial_cps)
-    return JSONResponse(scenarios.ratelimit.view())
-
-
-_RULE_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "properties": {
-        "id": {"type": "string"},
-        "match": {
-            "type": "object",
-            "properties": {k: {"type": "string"} for k in ("operation_id", "method", "path", "path_regex", "api_key", "call_id")}
-            | {"body": {"type": "object", "description": "JSON pointer -> expected value"}},
-        },
-        "status": {"type": "integer", "minimum": 400, "maximum": 599},
-        "code": {"type": "string"},
-        "title": {"type": "string"},
-        "detail": {"type": "string"},
-        "headers": {"type": "object"},
-        "retry_after": {"type": "number"},
-        "delay": {"description": "milliseconds, or {distribution: fixed|uniform|lognormal, ms|min_ms,max_ms|median_ms,sigma}"},
-        "transport": {"enum": ["reset", "empty", "truncate", "stream_cut"]},
-        "cut_after_bytes": {"type": "integer"},
-        "cut_after_chunks": {"type": "integer"},
-        "times": {"type": ["integer", "null"], "description": "default 1; null = forever"},
-        "probability": {"type": "number"},
-        "seed": {"type": "integer"},
-    },
-}
+    return reply(RateLimitView.model_validate(scenarios.ratelimit.view()))
 
 
 _RULES_RESPONSES: dict[str, Any] = {
@@ -143,17 +149,20 @@ CONTROL: tuple[ControlRoute, ...] = (
     ControlRoute(
         "POST", "/_emulator/faults", add_faults, "addFaults",
         "Add a fault rule (or a list of them)",
-        {"requestBody": {"content": {"application/json": {"schema": {"oneOf": [_RULE_SCHEMA, {"type": "array", "items": _RULE_SCHEMA}]}}}}, **_RULES_RESPONSES},
+        _RULES_RESPONSES,
+        body=FaultRules, response=FaultsAdded,
     ),
     ControlRoute(
         "GET", "/_emulator/faults", list_faults, "listFaults",
         "Fault rules with their counters",
         {"responses": {"200": {"description": "rules"}}},
+        response=FaultList,
     ),
     ControlRoute(
         "DELETE", "/_emulator/faults", clear_faults, "clearFaults",
         "Delete every fault rule",
         {"responses": {"200": {"description": "deleted"}}},
+        response=Deleted,
     ),
     ControlRoute(
         "DELETE", "/_emulator/faults/{rule_id}", delete_fault, "deleteFault",
@@ -162,25 +171,30 @@ CONTROL: tuple[ControlRoute, ...] = (
             "parameters": [{"name": "rule_id", "in": "path", "required": True, "schema": {"type": "string"}}],
             "responses": {"200": {"description": "deleted"}, "404": {"description": "no such rule"}},
         },
+        response=DeletedOne,
     ),
     ControlRoute(
         "GET", "/_emulator/latency", latency, "getLatency",
         "Latency profile switch and ranges",
         {"responses": {"200": {"description": "profile"}}},
+        response=LatencyView,
     ),
     ControlRoute(
         "POST", "/_emulator/latency", latency, "setLatency",
         "Turn latency profiles on/off, scale them, override categories",
         {"responses": {"200": {"description": "profile"}}},
+        body=LatencyUpdate, response=LatencyView,
     ),
     ControlRoute(
         "GET", "/_emulator/ratelimit", ratelimit, "getRateLimit",
         "Rate limiting switch and limits",
         {"responses": {"200": {"description": "limits"}}},
+        response=RateLimitView,
     ),
     ControlRoute(
         "POST", "/_emulator/ratelimit", ratelimit, "setRateLimit",
         "Turn rate limiting on/off and change limits",
         {"responses": {"200": {"description": "limits"}}},
+        body=RateLimitUpdate, response=RateLimitView,
     ),
 )

@@ -12,6 +12,7 @@ from starlette.routing import compile_path
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from emulator.core.errors import ApiError, Unauthorized
+from emulator.dashboard.session import cookie_token, same_token
 from emulator.http.responses import render_error
 
 
@@ -38,8 +39,12 @@ class AdminGuard:
         await self.app(scope, receive, send)
 
     def _authorized(self, scope: Scope) -> bool:
+        assert self.token
+        signed_in = False  # the dashboard's login cookie stands in for the header (dashboard/session.py)
         for name, value in scope.get("headers", ()):
             if name == b"authorization":
                 scheme, _, given = value.decode("latin-1").partition(" ")
                 return scheme.lower() == "bearer" and given.strip() == self.token
-        return False
+            if name == b"cookie":
+                signed_in = signed_in or same_token(cookie_token(value), self.token)
+        return signed_in

@@ -1,4 +1,11 @@
-"""What control-API endpoints read from a request: the runtime, a JSON body, the tenant.
+"""What control-API endpoints read from a request (the runtime, a JSON body parsed by its model,
+the tenant) and how they answer (a response model, dumped).
+
+Every endpoint that takes a JSON body declares a :class:`Body` model and parses with
+``await parse(request, Model)``; every JSON answer is a :class:`Reply` model sent with ``reply``.
+The route's ``ControlRoute(..., body=Model, response=Model)`` names the same two models, so the
+control API's OpenAPI document (``control/table.py``) is generated from what the code really
+accepts and returns, and a misspelt key (``script`` for ``steps``) is a 422 naming it.
 
 The admin token is checked once, by :class:`emulator.control.guard.AdminGuard`, before any
 endpoint runs; ``ApiError`` raised here or in an endpoint is rendered by the one exception
@@ -7,12 +14,14 @@ handler the control app registers (``emulator/control/guard.py``).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import orjson
+from pydantic import BaseModel, ConfigDict, ValidationError
 from starlette.requests import Request
 
 from emulator.core.errors import BadRequest, ErrorItem, ValidationFailed
+from emulator.http.responses import JSONResponse
 
 if TYPE_CHECKING:
     from emulator.runtime.emulator import Emulator
@@ -49,9 +58,73 @@ def reject_unknown_keys(body: dict[str, Any], keys: tuple[str, ...]) -> None:
         raise ValidationFailed(items=[ErrorItem(f"Unknown field {k!r}; expected {expected}", pointer=f"/{k}", kind="extra_forbidden") for k in unknown])
 
 
-def tenant_key(request: Request, body: dict[str, Any] | None = None) -> str:
+def tenant_key(request: Request, body: dict[str, Any] | BaseModel | None = None) -> str:
     """The API key whose resources a control request steers: ``api_key`` in the body or query."""
-    key = (body or {}).get("api_key") or request.query_params.get("api_key")
+    given = body.get("api_key") if isinstance(body, dict) else getattr(body, "api_key", None)
+    key = given or request.query_params.get("api_key")
     if not isinstance(key, str) or not key:
         raise BadRequest("Name the tenant: ?api_key=<the API key whose resources you steer>.")
     return key
+
+
+class Body(BaseModel):
+    """A control-API request body: unknown keys are refused (a 422 naming them), and values are
+    not coerced (``"5"`` is no number, ``1`` no boolean), as the control API always answered."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class Reply(BaseModel):
+    """A control-API JSON answer. Extra keys are refused too, so an endpoint cannot answer
+    more than its documented model says."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+async def parse(request: Request, model: type[M]) -> M:
+    """The request body validated by ``model`` (an absent body is ``{}``). Bad JSON or a body
+    that is no object is a 400, as before; every other problem a 422 with one item per field."""
+    raw = await request.body()
+    try:
+        return model.model_validate_json(raw if raw.strip() else b"{}")
+    except ValidationError as exc:
+        raise body_error(exc, model) from exc
+
+
+def validate(model: type[M], data: Any, prefix: str = "") -> M:
+    """``data`` (already decoded, e.g. one item of a list) validated by ``model``; problems are
+    a 422 whose pointers start at ``prefix``."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise body_error(exc, model, prefix) from exc
+
+
+def body_error(exc: ValidationError, model: type[BaseModel], prefix: str = "") -> BadRequest | ValidationFailed:
+    items: list[ErrorItem] = []
+    for e in exc.errors():
+        loc = [str(p) for p in e["loc"]]
+        if e["type"] == "json_invalid":
+            return BadRequest(f"The request body is not valid JSON: {e['msg']}")
+        if not loc and not prefix and e["type"] in ("model_type", "model_attributes_type", "dict_type"):
+            return BadRequest("The request body must be a JSON object.")
+        pointer = prefix + "/" + "/".join(loc) if loc else prefix or "/"
+        if e["type"] == "extra_forbidden":
+            expected = f"; expected {', '.join(_field_names(model))}" if len(loc) == 1 else ""
+            items.append(ErrorItem(f"Unknown field {loc[-1]!r}{expected}", pointer=pointer, kind="extra_forbidden"))
+        else:
+            items.append(ErrorItem(f"{'.'.join(loc) or 'body'}: {e['msg']}", pointer=pointer, kind=e["type"]))
+    return ValidationFailed(items=items)
+
+
+def _field_names(model: type[BaseModel]) -> list[str]:
+    return [f.alias or name for name, f in model.model_fields.items()] or ["no fields"]
+
+
+def reply(value: BaseModel, status_code: int = 200, *, exclude_unset: bool = False) -> JSONResponse:
+    """Send a response model as JSON (field aliases as keys, e.g. ``from``); with
+    ``exclude_unset``, optional fields the endpoint did not set are left out, not ``null``."""
+    return JSONResponse(value.model_dump(mode="json", by_alias=True, exclude_unset=exclude_unset), status_code=status_code)

@@ -12,10 +12,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from pydantic import Field
 from starlette.requests import Request
 from starlette.responses import Response
 
-from emulator.control.requests import emulator_of, json_body
+from emulator.control.journal import JOURNAL_PARAMETERS, JournalCleared, JournalPage, journal_query
+from emulator.control.requests import Body, Reply, emulator_of, parse, reply
 from emulator.core import snapshot
 from emulator.core.errors import ErrorItem, ValidationFailed
 from emulator.http.responses import JSONResponse
@@ -33,6 +35,59 @@ def _invalid(pointer: str, message: str) -> ValidationFailed:
     return ValidationFailed(items=[ErrorItem(message, pointer=pointer)])
 
 
+class Snapshot(Reply):
+    """The format is described in ``emulator/core/snapshot.py``."""
+
+    format: str
+    version: int
+    clock: dict[str, Any] = Field(description="{now: Unix seconds, frozen: bool}")
+    tenants: dict[str, Any] = Field(description="per API key, each store's state by snapshot name")
+    ids: dict[str, Any]
+    services: dict[str, Any]
+    skipped: list[dict[str, Any]] = Field(description="stores that could not be dumped, and why")
+
+
+class RestoreRequest(Body):
+    """A snapshot as ``GET /_emulator/snapshot`` returned it; every part optional. The contents
+    are checked by ``snapshot.restore``, which names the offending store or field."""
+
+    format: str | None = None
+    version: int | None = None
+    clock: Any = None
+    tenants: Any = None
+    ids: Any = None
+    services: Any = None
+    skipped: Any = None
+
+
+class Restored(Reply):
+    restored: dict[str, list[str]] = Field(description="per API key, the stores restored")
+    services: list[str]
+    clock: str
+
+
+class ClockRequest(Body):
+    advance: float | None = Field(default=None, description="seconds to move forward (due timers fire)")
+    set: str | float | None = Field(default=None, description="ISO 8601 with a zone, or Unix seconds")
+    freeze: bool | None = None
+
+
+class ClockView(Reply):
+    now: str
+    epoch: float
+    frozen: bool
+    pending_timers: int
+
+
+class FixtureRequest(Body):
+    kind: str = Field(description="a fixture kind, e.g. assistants, collection")
+    data: Any = Field(description="the fixture file's content as JSON")
+
+
+class FixtureList(Reply):
+    data: list[dict[str, Any]]
+
+
 def _after_change(emulator: Emulator) -> None:
     persistence = emulator.services.persistence
     if persistence is not None:
@@ -41,15 +96,15 @@ def _after_change(emulator: Emulator) -> None:
 
 async def get_snapshot(request: Request) -> Response:
     emulator = emulator_of(request)
-    return JSONResponse(snapshot.take(emulator.state, emulator.services.snapshot_participants()))
+    return reply(Snapshot.model_validate(snapshot.take(emulator.state, emulator.services.snapshot_participants())))
 
 
 async def post_restore(request: Request) -> Response:
     emulator = emulator_of(request)
-    data = await json_body(request)
+    data = (await parse(request, RestoreRequest)).model_dump(exclude_unset=True)
     summary = snapshot.restore(emulator.state, data, emulator.store_names, emulator.services.snapshot_participants())
     _after_change(emulator)
-    return JSONResponse(summary)
+    return reply(Restored.model_validate(summary))
 
 
 def parse_instant(value: Any, pointer: str) -> float:
@@ -71,82 +126,56 @@ def parse_instant(value: Any, pointer: str) -> float:
     raise _invalid(pointer, "expected an ISO 8601 timestamp or Unix seconds")
 
 
-def clock_view(emulator: Emulator) -> dict[str, Any]:
+def clock_view(emulator: Emulator) -> ClockView:
     clock = emulator.state.clock
-    return {"now": clock.iso(), "epoch": clock.now(), "frozen": clock.frozen, "pending_timers": emulator.state.scheduler.pending()}
+    return ClockView(now=clock.iso(), epoch=clock.now(), frozen=clock.frozen, pending_timers=emulator.state.scheduler.pending())
 
 
 async def clock(request: Request) -> Response:
     emulator = emulator_of(request)
     if request.method == "POST":
-        body = await json_body(request)
-        unknown = sorted(set(body) - {"advance", "set", "freeze"})
-        if unknown:
-            raise _invalid(f"/{unknown[0]}", f"unknown field {unknown[0]!r}; use advance, set, freeze")
-        freeze = body.get("freeze")
-        if freeze is not None and not isinstance(freeze, bool):
-            raise _invalid("/freeze", "freeze must be a boolean")
+        body = await parse(request, ClockRequest)
+        freeze = body.freeze
         clk = emulator.state.clock
-        if "set" in body:
-            at = parse_instant(body["set"], "/set")
+        if "set" in body.model_fields_set:
+            at = parse_instant(body.set, "/set")
             if at < clk.now() and emulator.state.scheduler.pending():
                 raise _invalid("/set", "cannot move the clock back while timers are pending")
             clk.set(at, freeze=clk.frozen if freeze is None else freeze)
         elif freeze is not None:
             clk.set(clk.now(), freeze=freeze)
-        if "advance" in body:
-            seconds = body["advance"]
-            if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not 0 <= seconds <= MAX_EPOCH - clk.now():
+        if "advance" in body.model_fields_set:
+            seconds = body.advance
+            if seconds is None or not 0 <= seconds <= MAX_EPOCH - clk.now():
                 raise _invalid("/advance", "advance must be a non-negative number of seconds that keeps the clock before year 10000")
             clk.advance(float(seconds))
             await emulator.state.scheduler.run_due()  # timers now due fire before we answer
-    return JSONResponse(clock_view(emulator))
-
-
-def _int_param(request: Request, name: str) -> int | None:
-    raw = request.query_params.get(name)
-    if raw is None or raw == "":
-        return None
-    if not raw.isdigit():
-        raise ValidationFailed(items=[ErrorItem(f"{name} must be a non-negative integer", parameter=name, location="query")])
-    return int(raw)
+    return reply(clock_view(emulator))
 
 
 async def journal(request: Request) -> Response:
+    """List (filtered, newest first; the filters of ``control/journal.py``) or clear the journal."""
     emulator = emulator_of(request)
     found = emulator.services.journal
     if request.method == "DELETE":
         return JSONResponse({"deleted": found.clear()})
-    q = request.query_params
-    entries = found.query(
-        method=q.get("method"),
-        path=q.get("path"),
-        status=_int_param(request, "status"),
-        api_key=q.get("api_key"),
-        operation_id=q.get("operation_id"),
-        fault_rule=q.get("fault_rule"),
-        limit=_int_param(request, "limit"),
-    )
-    return JSONResponse({"data": [e.as_dict() for e in entries], "meta": {"returned": len(entries), "stored": len(found)}})
+    q = journal_query(request)
+    entries = found.select(q.to_match(), limit=q.limit)
+    return JSONResponse({"data": [e.as_dict(bodies=q.bodies) for e in entries], "meta": {"returned": len(entries), "stored": len(found), "last_seq": found.last_seq}})
 
 
 async def fixtures(request: Request) -> Response:
     emulator = emulator_of(request)
     service = emulator.services.fixtures
     if request.method == "POST":
-        body = await json_body(request, keys=("kind", "data"))
-        kind = body.get("kind")
-        if not isinstance(kind, str):
-            raise _invalid("/kind", "kind is required (e.g. assistants, collection)")
-        if "data" not in body:
-            raise _invalid("/data", "data is required: the fixture file's content as JSON")
+        body = await parse(request, FixtureRequest)
         try:
-            added = service.add(kind, body["data"], source=f"control API ({kind})")
+            added = service.add(body.kind, body.data, source=f"control API ({body.kind})")
         except FixtureError as exc:
             raise _invalid("/data", str(exc)) from exc
         _after_change(emulator)
-        return JSONResponse({"data": [s.describe() for s in added]}, status_code=201)
-    return JSONResponse({"data": service.describe()})
+        return reply(FixtureList(data=[s.describe() for s in added]), status_code=201)
+    return reply(FixtureList(data=service.describe()))
 
 
 CONTROL: tuple[ControlRoute, ...] = (
@@ -154,67 +183,48 @@ CONTROL: tuple[ControlRoute, ...] = (
         "GET", "/_emulator/snapshot", get_snapshot, "snapshot",
         "The whole state as JSON (stores without load() are listed in skipped)",
         {"responses": {"200": {"description": "snapshot"}}},
+        response=Snapshot,
     ),
     ControlRoute(
         "POST", "/_emulator/restore", post_restore, "restore",
         "Replace the state with a snapshot (all or nothing; pending timers are cancelled)",
         {"responses": {"200": {"description": "restored"}, "422": {"description": "invalid snapshot"}}},
+        body=RestoreRequest, response=Restored,
     ),
     ControlRoute(
         "GET", "/_emulator/clock", clock, "getClock",
         "The emulator clock",
         {"responses": {"200": {"description": "clock"}}},
+        response=ClockView,
     ),
     ControlRoute(
         "POST", "/_emulator/clock", clock, "setClock",
         "Advance, set or freeze the emulator clock",
-        {
-            "requestBody": {
-                "content": {
-                    "application/json": {
-                        "schema": {
-                            "type": "object",
-                            "properties": {
-                                "advance": {"type": "number"},
-                                "set": {"type": ["string", "number"]},
-                                "freeze": {"type": "boolean"},
-                            },
-                        },
-                    },
-                },
-            },
-            "responses": {"200": {"description": "clock"}},
-        },
+        {"responses": {"200": {"description": "clock"}}},
+        body=ClockRequest, response=ClockView,
     ),
     ControlRoute(
         "GET", "/_emulator/journal", journal, "journal",
-        "Recent API requests, newest first",
-        {
-            "parameters": [
-                {"name": "method", "in": "query", "schema": {"type": "string"}},
-                {"name": "path", "in": "query", "schema": {"type": "string"}},
-                {"name": "status", "in": "query", "schema": {"type": "string"}},
-                {"name": "api_key", "in": "query", "schema": {"type": "string"}},
-                {"name": "operation_id", "in": "query", "schema": {"type": "string"}},
-                {"name": "fault_rule", "in": "query", "schema": {"type": "string"}},
-                {"name": "limit", "in": "query", "schema": {"type": "string"}},
-            ],
-            "responses": {"200": {"description": "entries"}},
-        },
+        "Recent API requests with their headers and bodies (bounded, Authorization redacted), newest first",
+        {"parameters": JOURNAL_PARAMETERS, "responses": {"200": {"description": "entries"}, "422": {"description": "unknown or invalid filter"}}},
+        response=JournalPage,
     ),
     ControlRoute(
         "DELETE", "/_emulator/journal", journal, "clearJournal",
         "Forget recorded requests",
         {"responses": {"200": {"description": "cleared"}}},
+        response=JournalCleared,
     ),
     ControlRoute(
         "GET", "/_emulator/fixtures", fixtures, "listFixtures",
         "Loaded fixtures",
         {"responses": {"200": {"description": "fixtures"}}},
+        response=FixtureList,
     ),
     ControlRoute(
         "POST", "/_emulator/fixtures", fixtures, "loadFixture",
         "Load one more fixture ({kind, data}); seeds every tenant now and after resets",
         {"responses": {"201": {"description": "loaded"}, "422": {"description": "invalid fixture"}}},
+        body=FixtureRequest, response=FixtureList,
     ),
 )

@@ -1,12 +1,21 @@
 """Control routes and the control API's OpenAPI document, both built from one table of
-:class:`~emulator.runtime.family.ControlRoute` (the kernel's and every family's)."""
+:class:`~emulator.runtime.family.ControlRoute` (the kernel's and every family's).
+
+Request and response schemas are generated from the pydantic models each route names
+(``body`` / ``response``) — the same models its endpoint parses with and answers from — so the
+document cannot promise what the code does not do. Shared models appear once, under
+``components/schemas``.
+"""
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Iterable
 from typing import Any
 
+from pydantic import BaseModel
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
 from starlette.routing import Route
 
 from emulator.core.version import VERSION as __version__
@@ -25,9 +34,55 @@ def build_routes(table: Iterable[ControlRoute]) -> list[Route]:
     return [Route(r.path, r.endpoint, methods=[r.method], name=r.operation_id) for r in table]
 
 
+_REF = "#/components/schemas/{model}"
+_BINARY: dict[str, Any] = {"type": "string", "format": "binary"}
+
+
 def control_document(table: Iterable[ControlRoute]) -> dict[str, Any]:
     """The control API's own OpenAPI document (served at ``/_emulator/openapi.json``)."""
+    routes = list(table)
+    wanted: list[tuple[type[BaseModel], JsonSchemaMode]] = []
+    for r in routes:
+        wanted += [(r.body, "validation")] if r.body is not None else []
+        wanted += [(r.response, "serialization")] if r.response is not None else []
+    refs, defs = models_json_schema(list(dict.fromkeys(wanted)), ref_template=_REF)
     paths: dict[str, dict[str, Any]] = {}
-    for r in table:
-        paths.setdefault(_CONVERTOR.sub(r"{\1}", r.path), {})[r.method.lower()] = {"operationId": r.operation_id, "summary": r.summary, **r.spec}
-    return {"openapi": "3.1.0", "info": {"title": "telnyx-emulator control API", "version": __version__}, "paths": paths}
+    for r in routes:
+        op: dict[str, Any] = {"operationId": r.operation_id, "summary": r.summary, **r.spec}
+        if r.body is not None:
+            op["requestBody"] = {**r.spec.get("requestBody", {}), "content": {"application/json": {"schema": refs[(r.body, "validation")]}}}
+        if r.response is not None:
+            responses = dict(op.get("responses", {}))
+            answers = [s for s in responses if s.startswith("2") and s != "204"] or ["200"]
+            for status in answers:  # e.g. 200 delivered and 202 still pending: the same model
+                responses[status] = {"description": "OK", **responses.get(status, {}), "content": {"application/json": {"schema": refs[(r.response, "serialization")]}}}
+            op["responses"] = responses
+        template = _CONVERTOR.sub(r"{\1}", r.path)
+        paths.setdefault(template, {})[r.method.lower()] = _with_path_parameters(_bytes_where_untyped(op), template)
+    info = {"title": "telnyx-emulator control API", "version": __version__}
+    return {"openapi": "3.1.0", "info": info, "paths": paths, "components": {"schemas": defs.get("$defs", {})}}
+
+
+def _with_path_parameters(op: dict[str, Any], template: str) -> dict[str, Any]:
+    """Every ``{name}`` of the path is a declared path parameter (a string unless the route's
+    own entry says more), as OpenAPI requires."""
+    declared = {p.get("name") for p in op.get("parameters", []) if p.get("in") == "path"}
+    missing = [n for n in re.findall(r"\{(\w+)\}", template) if n not in declared]
+    if missing:
+        op["parameters"] = [*op.get("parameters", []), *({"name": n, "in": "path", "required": True, "schema": {"type": "string"}} for n in missing)]
+    return op
+
+
+def _bytes_where_untyped(op: dict[str, Any]) -> dict[str, Any]:
+    """A non-JSON media type declared without a schema (audio, CSV) carries raw bytes: say so."""
+    op = copy.deepcopy(op)  # the spec pieces are module constants, shared by several routes
+    for place in ("responses", "requestBody"):
+        entries = op.get(place)
+        if not entries:
+            continue
+        for entry in entries.values() if place == "responses" else [entries]:
+            content: dict[str, Any] = (entry.get("content") if isinstance(entry, dict) else None) or {}
+            for media, spec in content.items():
+                if "json" not in media and isinstance(spec, dict) and "schema" not in spec:
+                    content[media] = {**spec, "schema": _BINARY}
+    return op

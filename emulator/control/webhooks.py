@@ -10,12 +10,12 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
+from pydantic import Field
 from starlette.requests import Request
 from starlette.responses import Response
 
-from emulator.control.requests import emulator_of, json_body
+from emulator.control.requests import Body, Reply, emulator_of, parse, reply
 from emulator.core.errors import BadRequest, NotFound, ValidationFailed
-from emulator.http.responses import JSONResponse
 from emulator.runtime.family import ControlRoute
 from emulator.webhooks.envelope import EVENT_STATUSES
 
@@ -24,6 +24,41 @@ if TYPE_CHECKING:
 
 TEST_TENANT = "_emulator"
 """Tenant recorded on events sent by ``POST /_emulator/webhooks/test`` without an api_key."""
+
+
+class ReplayRequest(Body):
+    url: str | None = Field(default=None, description="deliver to this URL this round (else the event's own)")
+
+
+class TestWebhookRequest(Body):
+    url: str | None = Field(default=None, description="required: where to send the event (http:// or https://)")
+    failover_url: str | None = None
+    event_type: str = "webhook.test"
+    payload: dict[str, Any] = Field(default_factory=lambda: {"message": "telnyx-emulator test webhook"})
+    api_key: str = Field(default=TEST_TENANT, description="the tenant the event is logged under")
+    wait: bool = Field(default=True, description="wait for the delivery to finish before answering")
+
+
+class DeliveryCounts(Reply):
+    total: int
+    pending: int
+
+
+class Deliveries(Reply):
+    data: list[dict[str, Any]] = Field(description="event summaries, oldest first")
+    meta: DeliveryCounts
+
+
+class Delivery(Reply):
+    data: dict[str, Any] = Field(description="the event with every attempt (body, headers, status or error, latency)")
+
+
+class DeliverySummary(Reply):
+    data: dict[str, Any]
+
+
+class Cleared(Reply):
+    cleared: int
 
 
 def _dispatcher(request: Request) -> WebhookDispatcher:
@@ -50,21 +85,21 @@ async def list_deliveries(request: Request) -> Response:
         status=status,
         call=q.get("call"),
     )
-    return JSONResponse({"data": [ev.summary() for ev in events], "meta": {"total": len(events), "pending": dispatcher.pending()}})
+    return reply(Deliveries(data=[ev.summary() for ev in events], meta=DeliveryCounts(total=len(events), pending=dispatcher.pending())))
 
 
 async def get_delivery(request: Request) -> Response:
     event = _dispatcher(request).log.get(request.path_params["event_id"])
     if event is None:
         raise NotFound(f"No webhook event with id {request.path_params['event_id']!r} in the delivery log.")
-    return JSONResponse({"data": event.detail()})
+    return reply(Delivery(data=event.detail()))
 
 
 async def replay_delivery(request: Request) -> Response:
     """Send a logged event again (same id and data); ``{"url": ...}`` redirects this round."""
     dispatcher = _dispatcher(request)
-    body = await json_body(request, keys=("url",))
-    url = _url(body["url"], "url") if body.get("url") is not None else None
+    body = await parse(request, ReplayRequest)
+    url = _url(body.url, "url") if body.url is not None else None
     event_id = request.path_params["event_id"]
     try:
         event = dispatcher.replay(event_id, url=url)
@@ -72,39 +107,31 @@ async def replay_delivery(request: Request) -> Response:
         raise NotFound(f"No webhook event with id {event_id!r} in the delivery log.") from None
     except ValueError as exc:
         raise ValidationFailed(f"Cannot replay: {exc}; pass {{\"url\": ...}}.") from None
-    return JSONResponse({"data": event.summary()}, status_code=202)
+    return reply(DeliverySummary(data=event.summary()), status_code=202)
 
 
 async def clear_deliveries(request: Request) -> Response:
     dispatcher = _dispatcher(request)
     cleared = dispatcher.log.clear(request.query_params.get("api_key"))
-    return JSONResponse({"cleared": cleared})
+    return reply(Cleared(cleared=cleared))
 
 
 async def send_test(request: Request) -> Response:
     """Emit a signed test event to ``url``; by default wait for its delivery and return it."""
     dispatcher = _dispatcher(request)
-    body = await json_body(request, keys=("url", "event_type", "payload", "api_key", "wait", "failover_url"))
-    url = _url(body.get("url"), "url")
-    event_type = body.get("event_type", "webhook.test")
-    payload = body.get("payload", {"message": "telnyx-emulator test webhook"})
-    api_key = body.get("api_key", TEST_TENANT)
-    wait = body.get("wait", True)
-    if not isinstance(event_type, str) or not event_type:
+    body = await parse(request, TestWebhookRequest)
+    url = _url(body.url, "url")
+    if not body.event_type:
         raise ValidationFailed("event_type must be a non-empty string.")
-    if not isinstance(payload, dict):
-        raise ValidationFailed("payload must be a JSON object.")
-    if not isinstance(api_key, str) or not isinstance(wait, bool):
-        raise ValidationFailed("api_key must be a string and wait a boolean.")
-    failover = _url(body["failover_url"], "failover_url") if body.get("failover_url") is not None else None
-    event = dispatcher.emit(tenant=api_key, event_type=event_type, payload=payload, urls=[url], failover_url=failover)
-    if wait:
+    failover = _url(body.failover_url, "failover_url") if body.failover_url is not None else None
+    event = dispatcher.emit(tenant=body.api_key, event_type=body.event_type, payload=body.payload, urls=[url], failover_url=failover)
+    if body.wait:
         s = dispatcher.settings
         budget = max(1, s.webhook_attempts) * (s.webhook_timeout + s.webhook_backoff * 2 ** s.webhook_attempts) * 2 + 1
         deadline = asyncio.get_running_loop().time() + budget
         while event.status == "pending" and asyncio.get_running_loop().time() < deadline:
             await asyncio.sleep(0.005)
-    return JSONResponse({"data": event.detail()}, status_code=200 if event.status != "pending" else 202)
+    return reply(Delivery(data=event.detail()), status_code=200 if event.status != "pending" else 202)
 
 
 _ID = {"name": "event_id", "in": "path", "required": True, "schema": {"type": "string"}}
@@ -128,6 +155,7 @@ CONTROL: tuple[ControlRoute, ...] = (
             ],
             "responses": {"200": {"description": "events"}},
         },
+        response=Deliveries,
     ),
     ControlRoute(
         "DELETE", "/_emulator/webhooks/deliveries", clear_deliveries, "clearWebhookDeliveries",
@@ -136,53 +164,34 @@ CONTROL: tuple[ControlRoute, ...] = (
             "parameters": [{"name": "api_key", "in": "query", "schema": {"type": "string"}}],
             "responses": {"200": {"description": "cleared"}},
         },
+        response=Cleared,
     ),
     ControlRoute(
         "GET", "/_emulator/webhooks/deliveries/{event_id}", get_delivery, "getWebhookDelivery",
         "One event with every attempt: exact body, headers, status or error, latency",
         {"parameters": [_ID], "responses": {"200": {"description": "event"}, "404": {"description": "unknown id"}}},
+        response=Delivery,
     ),
     ControlRoute(
         "POST", "/_emulator/webhooks/deliveries/{event_id}/replay", replay_delivery, "replayWebhookDelivery",
         "Deliver a logged event again, optionally to another URL",
         {
             "parameters": [_ID],
-            "requestBody": {
-                "content": {
-                    "application/json": {"schema": {"type": "object", "properties": {"url": {"type": "string"}}}},
-                },
-            },
             "responses": {
                 "202": {"description": "queued"},
                 "404": {"description": "unknown id"},
                 "422": {"description": "no URL"},
             },
         },
+        body=ReplayRequest, response=DeliverySummary,
     ),
     ControlRoute(
         "POST", "/_emulator/webhooks/test", send_test, "sendTestWebhook",
         "Send a signed test event to a URL",
         {
-            "requestBody": {
-                "required": True,
-                "content": {
-                    "application/json": {
-                        "schema": {
-                            "type": "object",
-                            "required": ["url"],
-                            "properties": {
-                                "url": {"type": "string"},
-                                "failover_url": {"type": "string"},
-                                "event_type": {"type": "string"},
-                                "payload": {"type": "object"},
-                                "api_key": {"type": "string"},
-                                "wait": {"type": "boolean", "default": True},
-                            },
-                        },
-                    },
-                },
-            },
+            "requestBody": {"required": True},
             "responses": {"200": {"description": "delivered or failed"}, "202": {"description": "still pending"}},
         },
+        body=TestWebhookRequest, response=Delivery,
     ),
 )

@@ -110,6 +110,10 @@ class Settings(BaseSettings):
     """Text-to-speech voice: ``espeak`` (espeak-ng on PATH, intelligible), ``builtin`` (a
     dependency-free synthesized waveform) or ``auto`` (espeak-ng when present, else builtin)."""
 
+    self_check: bool = False
+    """Validate every API response and webhook body the emulator emits against the loaded document
+    (openapi-core); violations are logged and counted in the ``x-emulator-self-check`` header."""
+
     # -- robustness (issue 12) ----------------------------------------------------------------
     webhook_allow: str = ""
     """Comma-separated hosts webhooks may be sent to (``host``, ``host:port``, ``*.example.com``;

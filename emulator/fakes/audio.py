@@ -10,9 +10,12 @@ Round trip: every WAV we produce carries the exact text (and sentence timings) i
 RIFF chunk ``tlnx`` holding UTF-8 JSON, after the ``data`` chunk where every reader skips it.
 The transcription endpoint reads it back, so our own TTS always transcribes to its input.
 
-MP3 is not produced: there is no MP3 encoder in the standard library or our dependencies, so a
-request for mp3 (the Telnyx default) gets WAV with ``Content-Type: audio/wav`` — honest bytes
-every player handles — rather than a mislabelled or silent MP3.
+Formats: :func:`encode` turns speech into what was asked for. WAV, raw PCM and G.711 are written
+here; MP3 (the Telnyx default) and OGG/Opus need an encoder the standard library lacks, so they
+come from PyAV when the optional ``audio`` extra is installed (``fakes/encoders.py``). Without
+it, mp3/ogg requests get WAV with ``Content-Type: audio/wav`` — honest bytes every player
+handles — rather than a mislabelled or silent file; the served format is always named (the
+``x-emulator-audio-format`` header).
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ from functools import lru_cache
 from typing import Any
 
 import orjson
+
+from emulator.fakes import encoders
 
 META_CHUNK = b"tlnx"
 PEAK = 0.55 * 32767
@@ -196,6 +201,34 @@ def proportional_segments(text: str, duration: float) -> list[dict[str, Any]]:
 
 # --- encoders ----------------------------------------------------------------------------------
 
+MEDIA_TYPES = {"wav": "audio/wav", "pcm": "audio/pcm", "mulaw": "audio/basic", "alaw": "audio/x-alaw-basic", "mp3": "audio/mpeg", "ogg": "audio/ogg"}
+"""Content-Type of each format :func:`encode` serves."""
+
+
+def served_format(fmt: str) -> str:
+    """The format a request for ``fmt`` is answered in: itself, or WAV when it is mp3/ogg and
+    PyAV (the ``audio`` extra) is not installed."""
+    if fmt in encoders.CODECS and not encoders.available(fmt):
+        return "wav"
+    return fmt
+
+
+def encode(speech: Speech, fmt: str, meta: dict[str, Any] | None = None) -> tuple[bytes, str]:
+    """``(bytes, served format)`` of ``speech`` as ``fmt`` (wav, pcm, mulaw, alaw, mp3, ogg).
+
+    Only WAV carries our ``tlnx`` metadata chunk; compressed output is recognised on upload by
+    its bytes instead (the tenant remembers what it synthesized).
+    """
+    served = served_format(fmt)
+    if served in encoders.CODECS:
+        return encoders.encode(speech.samples, speech.rate, served, title=speech.text), served
+    if served == "pcm":
+        return speech.samples.tobytes(), served
+    if served in ("mulaw", "alaw"):
+        return encode_g711(speech, served), served
+    return encode_wav(speech, meta), "wav"
+
+
 
 def encode_wav(speech: Speech, meta: dict[str, Any] | None = None) -> bytes:
     """16-bit mono PCM WAV with our ``tlnx`` metadata chunk after ``data``."""
@@ -286,6 +319,8 @@ def read_audio(data: bytes) -> AudioInfo:
         return AudioInfo("mp3", _mp3_duration(data))
     if kind == "flac":
         return AudioInfo("flac", _flac_duration(data))
+    if kind == "ogg" and (seconds := _ogg_duration(data)) is not None:
+        return AudioInfo("ogg", seconds)
     if kind in ("ogg", "mp4", "webm"):
         # Compressed containers we do not parse: estimate at a typical 32 kbit/s voice bitrate.
         return AudioInfo(kind, round(len(data) / 4000, 3))
@@ -357,3 +392,21 @@ def _flac_duration(data: bytes) -> float:
     if rate == 0:
         raise AudioError("The FLAC file is malformed: sample rate 0.")
     return round(total / rate, 3)
+
+
+def _ogg_duration(data: bytes) -> float | None:
+    """Duration of an Ogg Opus or Vorbis stream from its last page's granule position (samples
+    at 48 kHz for Opus, less the pre-skip; at the stream's rate for Vorbis); None otherwise."""
+    last = data.rfind(b"OggS")
+    if last < 0 or len(data) < last + 14:
+        return None
+    granule = struct.unpack_from("<q", data, last + 6)[0]
+    head = data.find(b"OpusHead", 0, 512)
+    if head >= 0 and len(data) >= head + 12:
+        preskip = struct.unpack_from("<H", data, head + 10)[0]
+        return round(max(0, granule - preskip) / 48000, 3)
+    head = data.find(b"\x01vorbis", 0, 512)
+    if head >= 0 and len(data) >= head + 16:
+        rate = struct.unpack_from("<I", data, head + 12)[0]
+        return round(granule / rate, 3) if rate else None
+    return None

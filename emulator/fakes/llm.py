@@ -24,10 +24,12 @@ take precedence over the default behaviour.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
+import math
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 import orjson
@@ -116,6 +118,8 @@ class Completion:
         return self.prompt_tokens + self.completion_tokens
 
 
+MEMO_SIZE = 2048  # unscripted answers kept per engine (cleared when full; a hit skips generation)
+
 _DEFAULT_CODES = {400: "10015", 401: "10009", 403: "10010", 404: "10005", 409: "40901", 422: "10422", 429: "10011", 503: "10016"}
 
 
@@ -123,11 +127,24 @@ def _digest(*parts: object) -> str:
     return hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).hexdigest()
 
 
-def _name_parts(name: str) -> list[str]:
+@functools.lru_cache(maxsize=1024)
+def _name_parts(name: str) -> tuple[str, ...]:
+    """The words of a tool's name (cached: the same tools come with every turn)."""
     import re  # noqa: PLC0415
 
     spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", name).replace("_", " ").replace("-", " ")
-    return [p.lower() for p in spaced.split() if len(p) >= 3 and p.lower() not in replies.STOPWORDS]
+    return tuple(p.lower() for p in spaced.split() if len(p) >= 3 and p.lower() not in replies.STOPWORDS)
+
+
+@functools.lru_cache(maxsize=1024)
+def _description_words(description: str) -> frozenset[str]:
+    return frozenset(replies.content_words(description, 32))
+
+
+@functools.lru_cache(maxsize=1024)
+def _tool_tokens(name: str, description: str, parameters: bytes) -> int:
+    """What a tool adds to the prompt's token count (cached per tool, keyed by its JSON)."""
+    return tokens.count(name) + tokens.count(description) + tokens.count(parameters.decode())
 
 
 class ModelEngine:
@@ -143,6 +160,7 @@ class ModelEngine:
         """Resolvers of models a tenant owns (the fine-tuning family adds its tuned models):
         each answers the base model a tenant's model id answers as, or None."""
         self.rules = RuleBook()
+        self._memo: dict[bytes, tuple[tuple[Choice, ...], int]] = {}
         self._load_fixture_rules()
         self.state.on_reset(self._on_reset)
 
@@ -249,12 +267,18 @@ class ModelEngine:
             self.rules.consume(rule)
             status = rule.error.status
             raise ApiError(rule.error.detail, status=status, code=rule.error.code or _DEFAULT_CODES.get(status, "10007"))
-        conversation = _digest(*(f"{m.role}:{m.content}:{[(c.name, c.arguments) for c in m.tool_calls]}:{m.tool_call_id}" for m in request.messages))
-        choices = []
-        for index in range(max(1, request.n)):
-            key = _digest(self.settings.seed, request.model, conversation, request.temperature, request.seed, index,
-                          [(t.name, t.description) for t in request.tools], request.tool_choice, request.forced_tool, request.output)
-            choices.append(self._choice(request, rule, last_user, key, index))
+        memo_key = self._memo_key(request) if rule is None else None
+        found = self._memo.get(memo_key) if memo_key is not None else None
+        if found is not None:
+            choices = [replace(c, tool_calls=list(c.tool_calls)) for c in found[0]]
+            prompt_tokens = found[1]
+        else:
+            choices = self._choices(request, rule, last_user)
+            prompt_tokens = self.prompt_tokens(request)
+            if memo_key is not None:
+                if len(self._memo) >= MEMO_SIZE:
+                    self._memo.clear()
+                self._memo[memo_key] = (tuple(replace(c, tool_calls=list(c.tool_calls)) for c in choices), prompt_tokens)
         if rule is not None:
             self.rules.consume(rule)
         tenant = self.state.tenant(request.api_key)
@@ -265,10 +289,34 @@ class ModelEngine:
             model=request.model,
             created=int(self.state.clock.now()),
             choices=choices,
-            prompt_tokens=self.prompt_tokens(request),
+            prompt_tokens=prompt_tokens,
             completion_tokens=sum(c.completion_tokens for c in choices),
             rule_id=rule.id if rule else None,
         )
+
+    def _choices(self, request: ChatRequest, rule: Rule | None, last_user: str) -> list[Choice]:
+        conversation = _digest(*(f"{m.role}:{m.content}:{[(c.name, c.arguments) for c in m.tool_calls]}:{m.tool_call_id}" for m in request.messages))
+        choices = []
+        for index in range(max(1, request.n)):
+            key = _digest(self.settings.seed, request.model, conversation, request.temperature, request.seed, index,
+                          [(t.name, t.description) for t in request.tools], request.tool_choice, request.forced_tool, request.output)
+            choices.append(self._choice(request, rule, last_user, key, index))
+        return choices
+
+    def _memo_key(self, request: ChatRequest) -> bytes | None:
+        """Everything an unscripted answer depends on, as bytes (None: do not memoize).
+
+        The answer is a pure function of the request and the emulator seed (module docstring),
+        and a voice agent sends the same tools and constraints on every turn: generating it
+        again (schema-valid tool arguments, reply text, token counts) is most of a request's CPU.
+        The caller's id is left out — only scripted rules (never memoized) depend on it."""
+        if request.temperature is not None and not math.isfinite(request.temperature):
+            return None  # orjson writes NaN/inf as null: keep the key unambiguous
+        try:
+            return orjson.dumps([self.settings.seed, request.model, request.messages, request.max_tokens, request.n, request.stop,
+                                 request.temperature, request.seed, request.tools, request.tool_choice, request.forced_tool, request.output])
+        except TypeError:  # a value JSON cannot hold (a huge int, a non-str key): just compute
+            return None
 
     def _choice(self, request: ChatRequest, rule: Rule | None, last_user: str, key: str, index: int) -> Choice:
         rng = random.Random(int(key[:16], 16))
@@ -314,15 +362,17 @@ class ModelEngine:
         def score(tool: Tool) -> int:
             parts = _name_parts(tool.name)
             by_name = sum(1 for p in parts if p in words or p[:5] in prefixes)
-            by_desc = sum(1 for w in set(replies.content_words(tool.description, 32)) if w in words)
+            by_desc = sum(1 for w in _description_words(tool.description) if w in words)
             return (10 * by_name if parts and by_name == len(parts) else by_name) + by_desc
 
-        best = max(request.tools, key=score)
+        scores = [score(t) for t in request.tools]
+        top = max(scores)
+        best = request.tools[scores.index(top)]  # the first of the best, as max() picks
         if request.tool_choice == "required":
             return best
         if after_tool:
             return None  # auto: answer the tool result instead of looping
-        return best if score(best) >= 2 else None
+        return best if top >= 2 else None
 
     def _schema_value(self, schema: dict[str, Any], key: str, hints: dict[str, str], pointer: str) -> Any:
         """Seeded value for a caller's schema, echoing places and queries from the prompt where
@@ -387,7 +437,7 @@ class ModelEngine:
             total += tokens.MESSAGE_OVERHEAD + tokens.count(m.content)
             total += sum(tokens.count(c.name) + tokens.count(c.arguments) for c in m.tool_calls)
         for t in request.tools:
-            total += tokens.count(t.name) + tokens.count(t.description) + tokens.count(orjson.dumps(t.parameters).decode())
+            total += _tool_tokens(t.name, t.description, orjson.dumps(t.parameters))
         return total
 
     @property

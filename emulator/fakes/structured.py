@@ -13,15 +13,22 @@ against; the regex sampling is :mod:`emulator.openapi.patterns`'. What is this m
   schema", never as silently invalid output.
 
 Everything is seeded: the same (schema, seed key) always gives the same value.
+
+A voice agent sends the same tool and output schemas on every turn, so everything derived from a
+schema alone — whether it is usable, its compiled validator, the generator with its per-schema
+caches — is kept per schema (keyed by the schema's JSON bytes, bounded) instead of redone per
+request.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import random
 from typing import Any
 
 import jsonschema_rs
+import orjson
 
 from emulator.core.errors import ErrorItem, ValidationFailed
 from emulator.openapi import patterns
@@ -49,6 +56,41 @@ def _compile(schema: Any) -> jsonschema_rs.Draft202012Validator:
     return jsonschema_rs.Draft202012Validator(schema, retriever=no_fetch)
 
 
+CACHED_SCHEMAS = 512  # distinct caller schemas kept (each: verdict, validator, generator)
+
+
+def _key(schema: Any) -> bytes | None:
+    """The cache key of a caller's schema: its JSON bytes (None: not JSON-able, do not cache)."""
+    try:
+        return orjson.dumps(schema)
+    except TypeError:
+        return None
+
+
+@functools.lru_cache(maxsize=CACHED_SCHEMAS)
+def _compiled(key: bytes) -> jsonschema_rs.Draft202012Validator | str:
+    """The compiled validator for the schema ``key`` encodes, or (invalid schema) the 422 detail."""
+    try:
+        return _compile(orjson.loads(key))
+    except jsonschema_rs.ValidationError as exc:
+        return _invalid_detail(exc)
+    except ValueError as exc:  # jsonschema_rs.ValidationError is one; other compile failures
+        return f"\x00{exc}"  # not a meta-schema violation: is_valid says False, check_schema re-raises
+
+
+def _invalid_detail(exc: jsonschema_rs.ValidationError) -> str:
+    where = "/".join(str(p) for p in exc.instance_path)
+    return f"Invalid JSON Schema{' at ' + where if where else ''}: {exc.message}"
+
+
+@functools.lru_cache(maxsize=CACHED_SCHEMAS)
+def _generator(key: bytes) -> tuple[dict[str, Any], ValueGenerator]:
+    """One generator per schema (its own parsed copy as the root, so its identity-keyed caches
+    hit on every later request with the same schema)."""
+    schema = orjson.loads(key)
+    return schema, ValueGenerator(SpecDocument(raw=schema, source="caller schema"))
+
+
 # ---------------------------------------------------------------------------------------------
 # JSON Schema
 
@@ -57,17 +99,26 @@ def check_schema(schema: Any, pointer: str) -> None:
     """Raise a 422 naming ``pointer`` unless ``schema`` is a usable JSON Schema (2020-12)."""
     if not isinstance(schema, dict):
         raise ValidationFailed(items=[ErrorItem("The JSON Schema must be an object.", pointer=pointer, kind="type_error")])
+    key = _key(schema)
+    if key is not None:
+        found = _compiled(key)
+        if not isinstance(found, str):
+            return
+        if not found.startswith("\x00"):
+            raise ValidationFailed(items=[ErrorItem(found, pointer=pointer, kind="value_error.jsonschema")])
     try:
         _compile(schema)
     except jsonschema_rs.ValidationError as exc:
-        where = "/".join(str(p) for p in exc.instance_path)
-        detail = f"Invalid JSON Schema{' at ' + where if where else ''}: {exc.message}"
-        raise ValidationFailed(items=[ErrorItem(detail, pointer=pointer, kind="value_error.jsonschema")]) from exc
+        raise ValidationFailed(items=[ErrorItem(_invalid_detail(exc), pointer=pointer, kind="value_error.jsonschema")]) from exc
 
 
 def is_valid(value: Any, schema: dict[str, Any]) -> bool:
     """Does ``value`` satisfy ``schema``? (False for a schema that does not compile.)"""
+    key = _key(schema)
     try:
+        if key is not None:
+            found = _compiled(key)
+            return not isinstance(found, str) and bool(found.is_valid(value))
         return bool(_compile(schema).is_valid(value))
     except ValueError:  # jsonschema_rs.ValidationError: the schema itself is not valid
         return False
@@ -87,8 +138,12 @@ class SchemaFaker:
 
     def value(self, schema: dict[str, Any]) -> Any:
         """A value for ``schema``, checked (formats asserted: ours are real) before it leaves."""
-        generator = ValueGenerator(SpecDocument(raw=schema, source="caller schema"), name_hint=self._hint)
-        out = generator.for_schema(schema, seed_key=f"schema|{self.seed_key}")
+        key = _key(schema)
+        if key is None:
+            generator = ValueGenerator(SpecDocument(raw=schema, source="caller schema"))
+        else:
+            schema, generator = _generator(key)
+        out = generator.for_schema(schema, seed_key=f"schema|{self.seed_key}", name_hint=self._hint)
         if not generator.validates(schema, out):
             raise ConstraintError("could not generate a value satisfying the schema")
         return out

@@ -107,7 +107,7 @@ async def parse_body(request: Request, operation: Operation, raw: bytes) -> tupl
                 "The request body is not valid JSON.",
                 items=[ErrorItem(f"The request body is not valid JSON: {exc.msg} (at byte {exc.pos})", pointer="")],
             ) from exc
-        check_storable(value)
+        check_storable(value, raw)
         return declared, value
     if kind == "application/x-www-form-urlencoded":
         form: dict[str, Any] = {}

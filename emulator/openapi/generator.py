@@ -78,8 +78,9 @@ def _bind(faker: Faker, rng: random.Random) -> None:
 class _Run:
     """The state of one generation: its random generator and where we are in the schema graph."""
 
-    def __init__(self, rng: random.Random) -> None:
+    def __init__(self, rng: random.Random, name_hint: NameHint | None = None) -> None:
         self.rng = rng
+        self.name_hint = name_hint
         self.faker = _faker(rng)
         self.refs: list[str] = []
         self.depth = 0
@@ -108,20 +109,22 @@ class ValueGenerator:
         self._branches: dict[tuple[int, int], tuple[Any, Any]] = {}
 
     # -- public ---------------------------------------------------------------------------------
-    def for_schema(self, schema: Any, *, seed_key: str, hint: Any = MISSING) -> Any:
+    def for_schema(self, schema: Any, *, seed_key: str, hint: Any = MISSING, name_hint: NameHint | None = None) -> Any:
         """A value valid against ``schema`` (None for no schema), deterministic in ``seed_key``.
 
-        ``hint`` is a preferred value tree (e.g. the media type's example) used where it validates.
+        ``hint`` is a preferred value tree (e.g. the media type's example) used where it validates;
+        ``name_hint`` replaces the generator's own for this run (so one generator, and its
+        per-schema caches, serves callers whose hints differ from request to request).
         """
         if schema is None:
             return None
-        return self._gen(schema, self._run(seed_key), "", hint)
+        return self._gen(schema, self._run(seed_key, name_hint), "", hint)
 
     def from_rng(self, schema: Any, rng: random.Random, *, name: str = "", hint: Any = MISSING) -> Any:
         """Like :meth:`for_schema`, drawing from a generator the caller owns (and advances)."""
         if schema is None:
             return None
-        return self._gen(schema, _Run(rng), name, hint)
+        return self._gen(schema, _Run(rng, self.name_hint), name, hint)
 
     def validates(self, schema: Any, value: Any) -> bool:
         """Whether ``value`` is valid against ``schema`` (formats asserted; refs resolved).
@@ -139,9 +142,9 @@ class ValueGenerator:
         return self._merge_all_of(schema) if isinstance(schema, dict) and "allOf" in schema else schema
 
     # -- plumbing -------------------------------------------------------------------------------
-    def _run(self, seed_key: str) -> _Run:
+    def _run(self, seed_key: str, name_hint: NameHint | None = None) -> _Run:
         digest = hashlib.sha256(f"{self.seed}|{seed_key}".encode()).digest()
-        return _Run(random.Random(int.from_bytes(digest[:8], "big")))
+        return _Run(random.Random(int.from_bytes(digest[:8], "big")), name_hint or self.name_hint)
 
     def _validator(self, schema: Any) -> Any:
         """A compiled validator per schema object (keyed by identity; the cache keeps the object
@@ -205,9 +208,9 @@ class ValueGenerator:
 
     def _named(self, schema: dict[str, Any], run: _Run, name: str) -> Any:
         """The caller's preferred value for a field called ``name``, if it has one that fits."""
-        if self.name_hint is None:
+        if run.name_hint is None:
             return MISSING
-        value = self.name_hint(name, schema, run.rng)
+        value = run.name_hint(name, schema, run.rng)
         return value if value is not MISSING and self.validates(schema, value) else MISSING
 
     # -- generation -----------------------------------------------------------------------------

@@ -8,7 +8,7 @@ file's SHA-256: the second start with the same ``--spec`` is fast.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -74,8 +74,10 @@ def _parse_yaml(text: str, source: str) -> dict[str, Any]:
     return data
 
 
-def load_document(path: Path | None = None, cache_dir: Path | None = None) -> SpecDocument:
-    """Load the embedded document (``path=None``) or the one at ``path``."""
+def load_document(path: Path | None = None, cache_dir: Path | None = None, on_parse: Callable[[str], None] | None = None) -> SpecDocument:
+    """Load the embedded document (``path=None``) or the one at ``path``. ``on_parse(message)`` is
+    called just before a YAML document not yet in the cache is parsed (the slow case, seconds),
+    so the command line can say why start-up pauses."""
     source = "embedded" if path is None else str(path)
     file = embedded_spec_path() if path is None else Path(path).expanduser()
     try:
@@ -88,7 +90,7 @@ def load_document(path: Path | None = None, cache_dir: Path | None = None) -> Sp
         except orjson.JSONDecodeError as exc:
             raise SpecLoadError(f"{source}: not valid JSON: {exc}") from exc
     else:
-        raw = _load_yaml_cached(data_bytes, source, cache_dir)
+        raw = _load_yaml_cached(data_bytes, source, cache_dir, on_parse)
     if not isinstance(raw, dict) or "paths" not in raw:
         raise SpecLoadError(f"{source}: not an OpenAPI document (no 'paths')")
     version = str(raw.get("openapi", ""))
@@ -97,7 +99,7 @@ def load_document(path: Path | None = None, cache_dir: Path | None = None) -> Sp
     return SpecDocument(raw=raw, source=source)
 
 
-def _load_yaml_cached(data: bytes, source: str, cache_dir: Path | None) -> dict[str, Any]:
+def _load_yaml_cached(data: bytes, source: str, cache_dir: Path | None, on_parse: Callable[[str], None] | None = None) -> dict[str, Any]:
     digest = hashlib.sha256(data).hexdigest()
     cached = cache_dir / f"{digest}.json" if cache_dir else None
     if cached is not None and cached.is_file():
@@ -105,6 +107,9 @@ def _load_yaml_cached(data: bytes, source: str, cache_dir: Path | None) -> dict[
             return orjson.loads(cached.read_bytes())
         except orjson.JSONDecodeError:
             pass  # a torn cache file: parse again and rewrite it
+    if on_parse is not None:
+        where = "cached afterwards" if cached is not None else "not cached: no state dir"
+        on_parse(f"parsing {source} ({len(data) / 1e6:.1f} MB of YAML) … (first time, {where})")
     parsed = _parse_yaml(data.decode("utf-8", errors="replace"), source)
     # Normalise through JSON: YAML gives int keys (``200:``) and date objects, JSON gives strings;
     # a cached and a freshly parsed document must be identical.

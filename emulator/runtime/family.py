@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
+from pydantic import BaseModel
+
 from emulator.core.rules import BusinessRule
 from emulator.openapi.derive.build import Selection
 from emulator.runtime.implicit import IdKind
@@ -51,6 +53,12 @@ class ControlRoute:
     """The rest of the OpenAPI operation object (parameters, requestBody, responses)."""
     public: bool = False
     """Served without the admin token (a download whose unguessable id is the secret)."""
+    body: type[BaseModel] | None = None
+    """The model the endpoint parses its JSON body with (``control/requests.py``: ``parse``);
+    the document's ``requestBody`` schema is generated from it (``control/table.py``)."""
+    response: type[BaseModel] | None = None
+    """The model the endpoint builds its JSON answer from (``control/requests.py``: ``reply``);
+    the document's 2xx response schema is generated from it."""
 
 
 @dataclass(frozen=True)

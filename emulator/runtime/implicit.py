@@ -120,7 +120,9 @@ class ImplicitResources:
         for binding in self._bindings.get(operation.key, ()):
             ids = {kn: str(path.get(on, "")) for kn, on in binding.params}
             kind = binding.kind
-            if (kind.kind, tuple(ids.values())) in tombstones.deleted or kind.exists(self.emulator, api_key, ids):
+            if (kind.kind, tuple(ids.values())) in tombstones.deleted:
+                break  # deleted stays deleted, and nothing is made under it: the handler answers 404
+            if kind.exists(self.emulator, api_key, ids):
                 continue
             kind.adopt(self.emulator, api_key, ids, self.record(kind, ids))
             created.append(kind.kind)

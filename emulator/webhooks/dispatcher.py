@@ -19,6 +19,7 @@ import itertools
 import logging
 import random
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -84,6 +85,10 @@ class WebhookDispatcher:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._idle: asyncio.Event | None = None
         self._sender: Sender | None = None
+        self.on_emit: Callable[[Event], object] | None = None
+        """Called with each emitted event before it is queued (``--self-check`` validates it)."""
+        self.default_urls: dict[str, str] = {}
+        """Per-API-key default URL (``PUT /_emulator/webhooks/default-url/{api_key}``), before ``settings.webhook_url``."""
         self.state.on_reset(self._on_reset)
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -163,7 +168,7 @@ class WebhookDispatcher:
             tenant=tenant,
             event_type=event_type,
             payload=payload,
-            urls=self._targets(urls),
+            urls=self._targets(urls, tenant),
             failover_url=failover_url or None,
             ordering_key=ordering_key,
             record_type=record_type,
@@ -211,7 +216,7 @@ class WebhookDispatcher:
         event = self.log.get(event_id)
         if event is None:
             raise LookupError(event_id)
-        targets = [url] if url else (event.urls or self._targets(None))
+        targets = [url] if url else (event.urls or self._targets(None, event.tenant))
         if not targets:
             raise ValueError("the event has no URL and no default webhook_url is configured")
         if not event.urls:
@@ -236,10 +241,11 @@ class WebhookDispatcher:
 
     # -- internals: queueing -----------------------------------------------------------------
 
-    def _targets(self, urls: list[str] | None) -> list[str]:
+    def _targets(self, urls: list[str] | None, tenant: str | None = None) -> list[str]:
         chosen = [u for u in (urls or []) if u]
-        if not chosen and self.settings.webhook_url:
-            chosen = [self.settings.webhook_url]
+        fallback = (self.default_urls.get(tenant) if tenant else None) or self.settings.webhook_url
+        if not chosen and fallback:
+            chosen = [fallback]
         return list(dict.fromkeys(chosen))  # each URL once, in the given order
 
     def _new_event(self, *, tenant: str, urls: list[str], failover_url: str | None, **fields: Any) -> Event:
@@ -260,6 +266,8 @@ class WebhookDispatcher:
         )
 
     def _submit(self, event: Event) -> Event:
+        if self.on_emit is not None:
+            self.on_emit(event)
         self.log.add(event)
         if event.deliveries:
             duplicate = self.settings.webhook_disorder == "duplicate" and self._rng.random() < self.settings.webhook_disorder_rate

@@ -36,27 +36,46 @@ def test_reset_one_tenant_or_all(app: Starlette, client: TestClient) -> None:
 
 
 def test_control_api_document_keeps_every_operation_it_had(client: TestClient) -> None:
-    """The control API is compatible across the move to families: every operation of the
-    document as it was before (committed) is still described, unchanged; new ones may be added.
-    Paths are OpenAPI templates (``{filename}``), never Starlette convertors (``{filename:path}``).
-    Enums compare as sets: the lifecycle kinds now come from the manifests, in ``FAMILIES`` order."""
-    before = _unordered(json.loads((Path(__file__).parent / "data" / "control-api-before-families.json").read_text())["paths"])
-    now = _unordered(client.get("/_emulator/openapi.json").json()["paths"])
+    """The control API stays compatible with the document as it was before the move to families
+    (committed): every (method, path) is still served under the same operationId, with every
+    parameter it had, and its body accepts every field it accepted (the generated schema's
+    properties are a superset). Paths are OpenAPI templates (``{filename}``), never Starlette
+    convertors (``{filename:path}``); operationIds are unique."""
+    before = json.loads((Path(__file__).parent / "data" / "control-api-before-families.json").read_text())["paths"]
+    doc = client.get("/_emulator/openapi.json").json()
+    now = doc["paths"]
     for path, operations in before.items():
         for method, op in operations.items():
-            assert now.get(path, {}).get(method) == op, f"{method.upper()} {path} changed or went missing"
+            new = now.get(path, {}).get(method)
+            assert new is not None, f"{method.upper()} {path} went missing"
+            assert new["operationId"] == op["operationId"]
+            params = {(p["name"], p["in"]) for p in new.get("parameters", [])}
+            assert {(p["name"], p["in"]) for p in op.get("parameters", [])} <= params, f"{method.upper()} {path} lost a parameter"
+            old_fields = body_fields(op, before)
+            assert old_fields <= body_fields(new, doc), f"{method.upper()} {path} no longer accepts {old_fields - body_fields(new, doc)}"
     assert not [p for p in now if ":" in p]
     ids = [op["operationId"] for ops in now.values() for op in ops.values()]
     assert len(ids) == len(set(ids))
 
 
-def _unordered(value: Any) -> Any:
-    """``value`` with every ``enum`` list sorted (their order carries no meaning)."""
-    if isinstance(value, dict):
-        return {k: sorted(v) if k == "enum" and isinstance(v, list) else _unordered(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_unordered(v) for v in value]
-    return value
+def body_fields(operation: dict[str, Any], doc: dict[str, Any]) -> set[str]:
+    """The top-level fields an operation's JSON body schema names (any alternative, or the items
+    of an array alternative), with ``$ref`` followed."""
+    content = operation.get("requestBody", {}).get("content", {})
+    schema = content.get("application/json", {}).get("schema")
+    return _fields(schema, doc) if schema is not None else set()
+
+
+def _fields(schema: dict[str, Any], doc: dict[str, Any]) -> set[str]:
+    if "$ref" in schema:
+        node: Any = doc
+        for part in schema["$ref"].removeprefix("#/").split("/"):
+            node = node[part]
+        return _fields(node, doc)
+    found = set(schema.get("properties", {}))
+    for alternative in (*schema.get("oneOf", ()), *schema.get("anyOf", ()), *([schema["items"]] if "items" in schema else ())):
+        found |= _fields(alternative, doc)
+    return found
 
 
 def test_a_full_reset_puts_the_clock_back(client: TestClient) -> None:

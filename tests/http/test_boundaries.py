@@ -9,6 +9,7 @@ import threading
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 import uvicorn
 from starlette.testclient import TestClient
@@ -94,3 +95,27 @@ def test_curl_d_json_without_a_content_type_header_is_read_as_json(client: TestC
                     content=b'{"name":"curl","model":"openai/gpt-4o","instructions":"hi"}')
     assert r.status_code == 200, r.text
     assert r.json()["name"] == "curl"
+
+
+def test_a_client_that_leaves_mid_body_is_journaled_as_499_without_a_traceback(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    app = create_app(make_settings(tmp_path))
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", http=http_protocol(5)))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.01)
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+            s.sendall(b"POST /v2/ai/assistants HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer k\r\n"
+                      b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"na")
+        deadline = time.monotonic() + 5
+        entries: list[dict[str, object]] = []
+        while time.monotonic() < deadline and not entries:
+            entries = httpx.get(f"http://127.0.0.1:{port}/_emulator/journal").json()["data"]
+            time.sleep(0.05)
+    finally:
+        server.should_exit = True
+        thread.join(5)
+    assert [e["status"] for e in entries] == [499]
+    assert "Traceback" not in caplog.text and "unhandled error" not in caplog.text

@@ -23,52 +23,56 @@ from typing import TYPE_CHECKING, Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from emulator.control.requests import emulator_of, json_body
+from emulator.control.requests import emulator_of, parse, reply
 from emulator.core.errors import BadRequest, ErrorItem, NotFound, ValidationFailed
 from emulator.families.calls import ai, gather, lifecycle, service, supervisor
 from emulator.families.calls.commands import check_client_state
+from emulator.families.calls.control_models import (
+    ALIASES,
+    OUTCOME_ACTIONS,
+    STEP_ACTIONS,
+    VERBS,
+    ActResult,
+    AmdAction,
+    AnswerAction,
+    CallData,
+    CallList,
+    CallTotal,
+    DtmfAction,
+    EventFields,
+    HangupAction,
+    InboundRequest,
+    OtherPartyAction,
+    RejectAction,
+    SayAction,
+    ScriptAction,
+    ScriptListing,
+    ScriptRequest,
+    ScriptsCleared,
+    StepSpec,
+    Triggered,
+    TriggerResult,
+)
 from emulator.families.calls.errors import CallEnded, CallNotAnswered, CannotExecute
+from emulator.families.calls.event_shapes import EventShapes
 from emulator.families.calls.events import Env
 from emulator.families.calls.model import Call, Remote, Step
 from emulator.families.calls.store import CallStore
-from emulator.families.calls.triggers import TRIGGERS, trigger
-from emulator.http.responses import JSONResponse
+from emulator.families.calls.triggers import DEFAULTS, TRIGGERS, trigger
 from emulator.runtime.family import ControlRoute
 
 if TYPE_CHECKING:
     from emulator.core.state import TenantState
     from emulator.runtime.emulator import Emulator
 
-OUTCOME_ACTIONS = (*lifecycle.OUTCOMES, "manual")
-STEP_ACTIONS = (*OUTCOME_ACTIONS, "amd", "dtmf", "say", "silence", "hangup", "refer_fail", "siprec_fail")
-ALIASES = {"press": "dtmf", "digits": "dtmf", "speak": "say", "machine": "voicemail", "no-answer": "no_answer"}
 
-
-def parse_step(raw: Any, index: int) -> Step:
-    if isinstance(raw, str):
-        head, _, rest = raw.strip().partition(" ")
-        head = head.rstrip(":").lower()
-        action = ALIASES.get(head, head)
-        rest = rest.strip()
-        raw = {"action": action}
-        if action == "dtmf":
-            raw["digits"] = rest.replace(" ", "")
-        elif action == "say":
-            raw["text"] = rest.lstrip(": ")
-        elif action == "amd":
-            raw["result"] = rest
-    if not isinstance(raw, dict):
-        raise ValidationFailed(items=[ErrorItem("A step is an object or a string.", pointer=f"/steps/{index}")])
-    action = ALIASES.get(str(raw.get("action", "")).lower(), str(raw.get("action", "")).lower())
+def parse_step(spec: StepSpec, index: int) -> Step:
+    action = ALIASES.get(spec.action.lower(), spec.action.lower())
     if action not in STEP_ACTIONS:
         raise ValidationFailed(
             items=[ErrorItem(f"Unknown step action {action!r}; use one of {', '.join(STEP_ACTIONS)}.", pointer=f"/steps/{index}/action")]
         )
-    after = raw.get("after", 0)
-    if isinstance(after, bool) or not isinstance(after, int | float) or after < 0:
-        raise ValidationFailed(items=[ErrorItem("after must be a number of seconds >= 0.", pointer=f"/steps/{index}/after")])
-    step = Step(action=action, after=float(after), digits=str(raw.get("digits") or ""), text=str(raw.get("text") or ""),
-                result=str(raw.get("result") or ""), cause=str(raw.get("cause") or ""))
+    step = Step(action=action, after=float(spec.after), digits=spec.digits or "", text=spec.text or "", result=spec.result or "", cause=spec.cause or "")
     if action == "dtmf" and (not step.digits or any(c not in gather.DTMF_SYMBOLS for c in step.digits)):
         raise ValidationFailed(items=[ErrorItem("dtmf steps need digits made of 0-9, *, #, A-D.", pointer=f"/steps/{index}/digits")])
     if action == "say" and not step.text:
@@ -78,21 +82,17 @@ def parse_step(raw: Any, index: int) -> Step:
     return step
 
 
-def parse_script(raw_steps: Any) -> Remote:
+def parse_script(specs: list[StepSpec] | None) -> Remote:
     """Steps → a Remote: the first outcome step decides how the call is answered, ``amd`` sets the
     detection result, and the rest is the ordered input queue."""
-    if raw_steps is None:
-        raw_steps = []
-    if not isinstance(raw_steps, list):
-        raise ValidationFailed(items=[ErrorItem("steps must be an array.", pointer="/steps")])
     remote = Remote(scripted=True)
     outcome_seen = False
-    for i, raw in enumerate(raw_steps):
-        step = parse_step(raw, i)
+    for i, spec in enumerate(specs or []):
+        step = parse_step(spec, i)
         if step.action in OUTCOME_ACTIONS and not outcome_seen:
             outcome_seen = True
             remote.outcome = step.action
-            remote.answer_after = step.after if isinstance(raw, dict) and "after" in raw else None
+            remote.answer_after = step.after if "after" in spec.model_fields_set else None
         elif step.action == "amd":
             remote.amd_result = step.result
         elif step.action in ("refer_fail", "siprec_fail"):
@@ -142,40 +142,37 @@ async def list_calls(request: Request) -> Response:
             continue
         now = emulator.state.clock.now()
         rows.extend({**c.dump(), "api_key": key, "is_alive": c.is_alive, "call_duration": c.duration(now)} for c in store.calls.values())
-    return JSONResponse({"data": rows, "meta": {"total": len(rows)}})
+    return reply(CallList(data=rows, meta=CallTotal(total=len(rows))))
 
 
 async def get_call(request: Request) -> Response:
     emulator = emulator_of(request)
     env, call = locate(emulator, request.path_params["call_id"])
-    return JSONResponse({"data": {**call.dump(), "api_key": env.tenant.api_key, "is_alive": call.is_alive, "call_duration": call.duration(env.now())}})
+    return reply(CallData(data={**call.dump(), "api_key": env.tenant.api_key, "is_alive": call.is_alive, "call_duration": call.duration(env.now())}))
 
 
 async def inbound(request: Request) -> Response:
     """Someone calls the app: an incoming, parked call and its ``call.initiated``."""
     emulator = emulator_of(request)
-    body = await json_body(request)
-    tenant = resolve_tenant(emulator, body.get("api_key") or request.query_params.get("api_key"))
+    body = await parse(request, InboundRequest)
+    tenant = resolve_tenant(emulator, body.api_key or request.query_params.get("api_key"))
     assert tenant is not None
-    missing = [f for f in ("from", "to", "connection_id") if not body.get(f)]
-    if missing:
-        raise ValidationFailed(items=[ErrorItem(f"{f} is required.", pointer=f"/{f}") for f in missing])
     env = Env(emulator, tenant)
-    check_client_state(env, body)
-    remote = parse_script(body.get("steps"))
+    check_client_state(env, {"client_state": body.client_state})
+    remote = parse_script(body.steps)
     call = lifecycle.create_call(
         env,
         direction="incoming",
-        from_=str(body["from"]),
-        to=str(body["to"]),
-        connection_id=str(body["connection_id"]),
+        from_=body.from_,
+        to=body.to,
+        connection_id=body.connection_id,
         remote=remote,
-        client_state=body.get("client_state"),
-        webhook_url=body.get("webhook_url") or None,
+        client_state=body.client_state,
+        webhook_url=body.webhook_url or None,
     )
-    call.custom_headers = list(body.get("custom_headers") or [])
+    call.custom_headers = list(body.custom_headers or [])
     lifecycle.initiated(env, call)
-    return JSONResponse({"data": {**call.dump(), "api_key": tenant.api_key}}, status_code=201)
+    return reply(CallData(data={**call.dump(), "api_key": tenant.api_key}), status_code=201)
 
 
 async def scripts(request: Request) -> Response:
@@ -186,29 +183,27 @@ async def scripts(request: Request) -> Response:
             store = tenant.stores().get(CallStore)
             if store is not None and store.scripts:
                 out[key] = {to: [r.to_json() for r in rs] for to, rs in store.scripts.items()}
-        return JSONResponse({"data": out})
+        return reply(ScriptListing(data=out))
     if request.method == "DELETE":
         service.shared_scripts(emulator).clear()
         for tenant in emulator.state.tenants.values():
             store = tenant.stores().get(CallStore)
             if store is not None:
                 store.scripts.clear()
-        return JSONResponse({"cleared": True})
-    body = await json_body(request)
-    to = body.get("to")
-    if not isinstance(to, str) or not to:
-        raise ValidationFailed(items=[ErrorItem("to (the number the script answers for) is required.", pointer="/to")])
-    remote = parse_script(body.get("steps"))
-    if "auto" in body:
-        remote.auto = bool(body["auto"])
-    api_key = body.get("api_key") or request.query_params.get("api_key")
+        return reply(ScriptsCleared(cleared=True))
+    body = await parse(request, ScriptRequest)
+    to = body.to
+    remote = parse_script(body.steps)
+    if body.auto is not None:
+        remote.auto = body.auto
+    api_key = body.api_key or request.query_params.get("api_key")
     if api_key:
         owner = resolve_tenant(emulator, api_key)
         assert owner is not None
         owner.store(CallStore).scripts.setdefault(to, []).append(remote)
     else:
         service.shared_scripts(emulator).setdefault(to, []).append(remote)
-    return JSONResponse({"data": {"to": to, "api_key": api_key, **remote.to_json()}}, status_code=201)
+    return reply(CallData(data={"to": to, "api_key": api_key, **remote.to_json()}), status_code=201)
 
 
 async def act(request: Request) -> Response:
@@ -216,64 +211,63 @@ async def act(request: Request) -> Response:
     emulator = emulator_of(request)
     env, call = locate(emulator, request.path_params["call_id"])
     verb = request.path_params["verb"]
-    body = await json_body(request)
+    if verb not in VERBS:
+        raise NotFound(f"Unknown call action {verb!r}.")
+    body = await parse(request, VERBS[verb])
     result: dict[str, Any] = {"call_control_id": call.call_control_id}
-    if verb == "answer":
+    if isinstance(body, AnswerAction):
         _live(call)
         if call.direction != "outgoing" or call.state != "ringing":
             raise CannotExecute("Only a ringing outbound call can be answered by the other party.")
-        if body.get("amd_result"):
-            call.remote.amd_result = str(body["amd_result"])
-        if body.get("voicemail"):
+        if body.amd_result:
+            call.remote.amd_result = body.amd_result
+        if body.voicemail:
             call.remote.outcome = "voicemail"
         lifecycle.callee_answers(env, call)
-    elif verb == "reject":
+    elif isinstance(body, RejectAction):
         _live(call)
         if call.state != "ringing":
             raise CannotExecute("Only a ringing outbound call can be rejected by the other party.")
-        cause = body.get("cause", "reject")
+        cause = body.cause
         if cause not in lifecycle.UNANSWERED:
             raise ValidationFailed(items=[ErrorItem(f"cause must be one of {', '.join(lifecycle.UNANSWERED)}.", pointer="/cause")])
         lifecycle.end_call(env, call, cause=lifecycle.UNANSWERED[cause][0], source="callee", sip=lifecycle.UNANSWERED[cause][1])
-    elif verb == "hangup":
+    elif isinstance(body, HangupAction):
         _live(call)
         lifecycle.remote_hangup(env, call)
-    elif verb == "dtmf":
+    elif isinstance(body, DtmfAction):
         _live(call)
-        digits = body.get("digits")
-        if not isinstance(digits, str) or not digits or any(c not in gather.DTMF_SYMBOLS for c in digits):
+        digits = body.digits
+        if not digits or any(c not in gather.DTMF_SYMBOLS for c in digits):
             raise ValidationFailed(items=[ErrorItem("digits must be made of 0-9, *, #, A-D.", pointer="/digits")])
         if call.state != "answered":
             raise CallNotAnswered("Digits can only be pressed on an answered call.")
         gather.press(env, call, digits)
-    elif verb == "say":
+    elif isinstance(body, SayAction):
         _live(call)
-        text = body.get("text")
-        if not isinstance(text, str) or not text:
+        text = body.text
+        if not text:
             raise ValidationFailed(items=[ErrorItem("text is required.", pointer="/text")])
         if call.state == "answered" and supervisor.supervising(env, call) is not None and call.ai is None:
             result["outcome"], result["heard_by"] = "supervised", supervisor.speak(env, call, text)
         else:
             result["outcome"] = ai.say(env, call, text)
-    elif verb == "amd":
-        res = body.get("result")
-        if not isinstance(res, str) or not res:
+    elif isinstance(body, AmdAction):
+        if not body.result:
             raise ValidationFailed(items=[ErrorItem("result is required (human, machine, not_sure, ...).", pointer="/result")])
-        call.remote.amd_result = res
-        if body.get("greeting"):
-            call.remote.greeting_result = str(body["greeting"])
-    elif verb == "script":
-        extra = parse_script(body.get("steps"))
+        call.remote.amd_result = body.result
+        if body.greeting:
+            call.remote.greeting_result = body.greeting
+    elif isinstance(body, ScriptAction):
+        extra = parse_script(body.steps)
         call.remote.steps.extend(extra.steps)
         call.remote.failures.extend(extra.failures)
-        if "auto" in body:
-            call.remote.auto = bool(body["auto"])
+        if body.auto is not None:
+            call.remote.auto = body.auto
         if call.state == "answered":
             lifecycle.run_remote(env, call)
-    else:
-        raise NotFound(f"Unknown call action {verb!r}.")
     result["state"] = call.state
-    return JSONResponse({"data": result})
+    return reply(ActResult(data=result))
 
 
 async def trigger_event(request: Request) -> Response:
@@ -282,13 +276,31 @@ async def trigger_event(request: Request) -> Response:
     event_type = request.path_params["event_type"]
     if event_type not in TRIGGERS:
         raise NotFound(f"Unsupported event {event_type!r}; supported: {', '.join(sorted(TRIGGERS))}.")
-    body = await json_body(request)
+    body = (await parse(request, EventFields)).root
+    allowed = event_fields(emulator, event_type)
+    unknown = sorted(k for k in body if allowed is not None and k not in allowed)
+    if unknown:
+        expected = ", ".join(sorted(allowed or ())) or "no fields"
+        raise ValidationFailed(items=[ErrorItem(f"Unknown field {k!r} for {event_type}; expected {expected}", pointer=f"/{k}", kind="extra_forbidden") for k in unknown])
     event = trigger(env, call, event_type, body)
-    return JSONResponse({"data": {"event_type": event_type, "event_id": getattr(event, "id", None), "state": call.state}}, status_code=202)
+    return reply(TriggerResult(data=Triggered(event_type=event_type, event_id=getattr(event, "id", None), state=call.state)), status_code=202)
+
+
+def event_fields(emulator: Emulator, event_type: str) -> frozenset[str] | None:
+    """The payload fields a triggered event may be given: its document schema's (and our
+    defaults'); the driven events take only what drives them. None = the document has no
+    schema for it, so anything goes."""
+    if event_type in ("call.answered", "call.hangup"):
+        return frozenset()
+    if event_type == "call.dtmf.received":
+        return frozenset({"digit"})
+    schema = emulator.services.family(EventShapes).payload_schema(event_type)
+    if schema is None:
+        return None
+    return frozenset(schema.get("properties") or {}) | frozenset(DEFAULTS.get(event_type, {}))
 
 
 _ID = {"name": "call_id", "in": "path", "required": True, "schema": {"type": "string"}}
-_OBJ = {"content": {"application/json": {"schema": {"type": "object"}}}}
 
 
 CONTROL: tuple[ControlRoute, ...] = (
@@ -296,40 +308,46 @@ CONTROL: tuple[ControlRoute, ...] = (
         "GET", "/_emulator/calls", list_calls, "listCalls",
         "Simulated calls (filter with ?api_key=)",
         {"responses": {"200": {"description": "calls"}}},
+        response=CallList,
     ),
     ControlRoute(
         "POST", "/_emulator/calls/inbound", inbound, "startInboundCall",
         "Start an inbound call (from, to, connection_id, api_key, steps)",
-        {"requestBody": _OBJ, "responses": {"201": {"description": "call"}}},
+        {"responses": {"201": {"description": "call"}}},
+        body=InboundRequest, response=CallData,
     ),
     ControlRoute(
         "GET", "/_emulator/calls/scripts", scripts, "listCallScripts",
         "Scripts waiting for a dial",
         {"responses": {"200": {"description": "scripts"}}},
+        response=ScriptListing,
     ),
     ControlRoute(
         "POST", "/_emulator/calls/scripts", scripts, "queueCallScript",
         "Queue the other party's steps for the next call to `to`",
-        {"requestBody": _OBJ, "responses": {"201": {"description": "queued"}}},
+        {"responses": {"201": {"description": "queued"}}},
+        body=ScriptRequest, response=CallData,
     ),
     ControlRoute(
         "DELETE", "/_emulator/calls/scripts", scripts, "clearCallScripts",
         "Drop all queued scripts",
         {"responses": {"200": {"description": "cleared"}}},
+        response=ScriptsCleared,
     ),
     ControlRoute(
         "GET", "/_emulator/calls/{call_id}", get_call, "getCall",
         "One simulated call",
         {"parameters": [_ID], "responses": {"200": {"description": "call"}}},
+        response=CallData,
     ),
     ControlRoute(
         "POST", "/_emulator/calls/{call_id}/events/{event_type}", trigger_event, "triggerCallEvent",
         "Send one event for the call now (body overrides payload fields)",
         {
-            "parameters": [_ID, {"name": "event_type", "in": "path", "required": True, "schema": {"type": "string"}}],
-            "requestBody": _OBJ,
+            "parameters": [_ID, {"name": "event_type", "in": "path", "required": True, "schema": {"type": "string", "enum": sorted(TRIGGERS)}}],
             "responses": {"202": {"description": "emitted"}},
         },
+        body=EventFields, response=TriggerResult,
     ),
     ControlRoute(
         "POST", "/_emulator/calls/{call_id}/{verb}", act, "actAsOtherParty",
@@ -344,8 +362,8 @@ CONTROL: tuple[ControlRoute, ...] = (
                     "schema": {"enum": ["answer", "reject", "hangup", "dtmf", "say", "amd", "script"]},
                 },
             ],
-            "requestBody": _OBJ,
             "responses": {"200": {"description": "done"}},
         },
+        body=OtherPartyAction, response=ActResult,
     ),
 )

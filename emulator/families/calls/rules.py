@@ -78,7 +78,7 @@ PLAYBACK_SOURCE = BusinessRule(
     name="calls.playback_source",
     checks="playback_start names its audio: audio_url, media_name or playback_content",
     substitute=(
-        "a short built-in silence plays (media.SILENCE_SECONDS per loop on the emulator clock); "
+        "a built-in silence plays, 1 s per loop on the emulator clock (media.SILENCE_SECONDS); "
         "call.playback.started and call.playback.ended are sent with empty media_url and media_name"
     ),
 )

@@ -92,6 +92,8 @@ class BucketStore:
 
 def fixture_file(roots: list[Path], bucket: str, filename: str) -> bytes | None:
     """``<root>/buckets/<bucket>/<filename>`` from the first root holding it — never outside it."""
+    if not _safe_name(bucket) or not _safe_name(filename):
+        return None
     for root in roots:
         base = (root / "buckets").resolve()
         candidate = (base / bucket / filename).resolve()
@@ -99,6 +101,11 @@ def fixture_file(roots: list[Path], bucket: str, filename: str) -> bytes | None:
             continue
         return candidate.read_bytes()
     return None
+
+
+def _safe_name(name: str) -> bool:
+    """A name the file system can look up: no NUL byte, not over-long (a fixture never is)."""
+    return "\x00" not in name and len(name.encode()) < 1024 and all(len(part.encode()) < 255 for part in name.split("/"))
 
 
 def fixture_roots(emulator: Emulator) -> list[Path]:
@@ -110,7 +117,7 @@ def fixture_roots(emulator: Emulator) -> list[Path]:
 def bucket_files(emulator: Emulator, api_key: str, bucket: str) -> dict[str, bytes]:
     """Every file in ``bucket``: fixtures first, then uploads (an upload wins over a fixture)."""
     out: dict[str, bytes] = {}
-    for root in reversed(fixture_roots(emulator)):
+    for root in reversed(fixture_roots(emulator) if _safe_name(bucket) else []):
         base = (root / "buckets").resolve()
         folder = (base / bucket).resolve()
         if folder.is_relative_to(base) and folder.is_dir():

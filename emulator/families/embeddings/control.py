@@ -7,15 +7,39 @@ and ``file_url`` transcription. The same URL is a valid ``file_url`` for that AP
 
 from __future__ import annotations
 
+from pydantic import Field
 from starlette.requests import Request
 from starlette.responses import Response
 
-from emulator.control.requests import emulator_of
+from emulator.control.requests import Reply, emulator_of, reply
 from emulator.control.table import API_KEY_PARAM
 from emulator.core.errors import BadRequest, NotFound, PayloadTooLarge
 from emulator.families.embeddings.bucket_store import BucketStore
-from emulator.http.responses import JSONResponse
 from emulator.runtime.family import ControlRoute
+
+
+class StoredFile(Reply):
+    bucket: str
+    filename: str
+    size: int
+    content_type: str
+    url: str = Field(description="where the file is served; a valid file_url for this API key")
+
+
+class FileRow(Reply):
+    bucket: str
+    filename: str
+    size: int
+    content_type: str
+
+
+class FileTotal(Reply):
+    total: int
+
+
+class FileList(Reply):
+    data: list[FileRow]
+    meta: FileTotal
 
 
 def _store(request: Request) -> BucketStore:
@@ -43,7 +67,7 @@ async def put_file(request: Request) -> Response:
     content_type = request.headers.get("content-type", "application/octet-stream")
     obj = store.put(bucket, filename, data, content_type, at=emulator_of(request).state.clock.now())
     url = f"{str(request.base_url).rstrip('/')}/_emulator/buckets/{bucket}/{filename}"
-    return JSONResponse({"bucket": bucket, "filename": filename, "size": obj.size, "content_type": obj.content_type, "url": url}, status_code=201)
+    return reply(StoredFile(bucket=bucket, filename=filename, size=obj.size, content_type=obj.content_type, url=url), status_code=201)
 
 
 async def get_file(request: Request) -> Response:
@@ -63,10 +87,10 @@ async def delete_file(request: Request) -> Response:
 
 async def list_files(request: Request) -> Response:
     rows = [
-        {"bucket": b, "filename": f, "size": o.size, "content_type": o.content_type}
+        FileRow(bucket=b, filename=f, size=o.size, content_type=o.content_type)
         for b, f, o in _store(request).list(request.query_params.get("bucket"))
     ]
-    return JSONResponse({"data": rows, "meta": {"total": len(rows)}})
+    return reply(FileList(data=rows, meta=FileTotal(total=len(rows))))
 
 
 _FILE = {"parameters": [API_KEY_PARAM, {"name": "bucket", "in": "path", "required": True, "schema": {"type": "string"}},
@@ -78,16 +102,18 @@ CONTROL: tuple[ControlRoute, ...] = (
         "GET", "/_emulator/buckets", list_files, "listBucketFiles",
         "Files uploaded for an API key",
         {"parameters": [API_KEY_PARAM], "responses": {"200": {"description": "files"}}},
+        response=FileList,
     ),
     ControlRoute(
         "PUT", "/_emulator/buckets/{bucket}/{filename:path}", put_file, "putBucketFile",
         "Upload a file (raw body) into an API key's bucket",
         {**_FILE, "requestBody": {"content": {"*/*": {"schema": {"format": "binary", "type": "string"}}}}, "responses": {"201": {"description": "stored"}}},
+        response=StoredFile,
     ),
     ControlRoute(
         "GET", "/_emulator/buckets/{bucket}/{filename:path}", get_file, "getBucketFile",
         "The file's bytes",
-        {**_FILE, "responses": {"200": {"description": "bytes"}, "404": {"description": "absent"}}},
+        {**_FILE, "responses": {"200": {"description": "bytes", "content": {"*/*": {}}}, "404": {"description": "absent"}}},
     ),
     ControlRoute(
         "DELETE", "/_emulator/buckets/{bucket}/{filename:path}", delete_file, "deleteBucketFile",

@@ -33,9 +33,12 @@ def _read(roots: list[Path], url: str) -> bytes | None:
     for root in roots:
         web = (root / "web").resolve()
         for candidate in _candidates(root, parts.hostname or "", parts.path):
-            resolved = candidate.resolve()
-            if resolved.is_relative_to(web) and resolved.is_file():
-                return resolved.read_bytes()
+            try:
+                resolved = candidate.resolve()
+                if resolved.is_relative_to(web) and resolved.is_file():
+                    return resolved.read_bytes()
+            except (OSError, ValueError):  # a NUL byte or an over-long name: no such fixture page
+                continue
     return None
 
 

@@ -14,17 +14,36 @@ import hashlib
 import re
 from typing import Any
 
+from pydantic import Field
 from starlette.requests import Request
 from starlette.responses import Response
 
-from emulator.control.requests import emulator_of, json_body
+from emulator.control.requests import Body, Reply, emulator_of, parse, reply
 from emulator.core.errors import BadRequest, NotFound
 from emulator.fakes.stt import TranscriptionLog, TranscriptScripts
 from emulator.families.speech.transcripts import GLOBAL_SCOPE
-from emulator.http.responses import JSONResponse
 from emulator.runtime.family import ControlRoute
 
 _HEX = re.compile(r"[0-9a-fA-F]{64}")
+
+
+class TranscriptRequest(Body):
+    text: str = Field(description="the transcript every later transcription of the file returns")
+    sha256: str | None = Field(default=None, description="64 hex digits: the SHA-256 of the audio file")
+    audio_base64: str | None = Field(default=None, description="the audio itself, hashed for you (instead of sha256)")
+    api_key: str | None = Field(default=None, description="only for this API key; omitted = every key")
+
+
+class ScriptedTranscript(Reply):
+    sha256: str
+    text: str
+    api_key: str | None
+
+
+class TranscriptListing(Reply):
+    scripts: dict[str, Any] = Field(description="sha256 -> text")
+    transcriptions: list[dict[str, Any]] | None = Field(default=None, description="with ?api_key=: the transcriptions it made")
+    total_seconds: int | float | None = Field(default=None, description="with ?api_key=: audio seconds transcribed")
 
 
 def _scope(value: Any) -> str:
@@ -37,21 +56,19 @@ def _scope(value: Any) -> str:
 
 async def script_transcript(request: Request) -> Response:
     emulator = emulator_of(request)
-    body = await json_body(request)
-    text = body.get("text")
-    if not isinstance(text, str):
-        raise BadRequest("text (the transcript to return) is required and must be a string.")
-    digest = body.get("sha256")
-    if body.get("audio_base64") is not None:
+    body = await parse(request, TranscriptRequest)
+    text = body.text
+    digest = body.sha256
+    if body.audio_base64 is not None:
         try:
-            digest = hashlib.sha256(base64.b64decode(body["audio_base64"], validate=True)).hexdigest()
+            digest = hashlib.sha256(base64.b64decode(body.audio_base64, validate=True)).hexdigest()
         except (binascii.Error, TypeError, ValueError) as exc:
             raise BadRequest("audio_base64 is not valid base64.") from exc
     if not isinstance(digest, str) or not _HEX.fullmatch(digest):
         raise BadRequest("sha256 must be the 64-hex-digit SHA-256 of the audio file (or send audio_base64).")
-    scope = _scope(body.get("api_key"))
+    scope = _scope(body.api_key)
     emulator.state.tenant(scope).store(TranscriptScripts).put(digest, text)
-    return JSONResponse({"sha256": digest.lower(), "text": text, "api_key": None if scope == GLOBAL_SCOPE else scope}, status_code=201)
+    return reply(ScriptedTranscript(sha256=digest.lower(), text=text, api_key=None if scope == GLOBAL_SCOPE else scope), status_code=201)
 
 
 async def list_transcripts(request: Request) -> Response:
@@ -64,7 +81,7 @@ async def list_transcripts(request: Request) -> Response:
         log = tenant.store(TranscriptionLog)
         out["transcriptions"] = log.dump()
         out["total_seconds"] = log.total_seconds()
-    return JSONResponse(out)
+    return reply(TranscriptListing.model_validate(out), exclude_unset=True)
 
 
 async def delete_transcript(request: Request) -> Response:
@@ -79,25 +96,8 @@ CONTROL: tuple[ControlRoute, ...] = (
     ControlRoute(
         "POST", "/_emulator/transcripts", script_transcript, "scriptTranscript",
         "Script the transcript returned for an audio file (by SHA-256)",
-        {
-            "requestBody": {
-                "content": {
-                    "application/json": {
-                        "schema": {
-                            "type": "object",
-                            "required": ["text"],
-                            "properties": {
-                                "sha256": {"type": "string"},
-                                "audio_base64": {"type": "string"},
-                                "text": {"type": "string"},
-                                "api_key": {"type": "string"},
-                            },
-                        },
-                    },
-                },
-            },
-            "responses": {"201": {"description": "scripted"}},
-        },
+        {"responses": {"201": {"description": "scripted"}}},
+        body=TranscriptRequest, response=ScriptedTranscript,
     ),
     ControlRoute(
         "GET", "/_emulator/transcripts", list_transcripts, "listTranscripts",
@@ -106,6 +106,7 @@ CONTROL: tuple[ControlRoute, ...] = (
             "parameters": [{"name": "api_key", "in": "query", "schema": {"type": "string"}}],
             "responses": {"200": {"description": "listing"}},
         },
+        response=TranscriptListing,
     ),
     ControlRoute(
         "DELETE", "/_emulator/transcripts/{sha256}", delete_transcript, "deleteTranscript",

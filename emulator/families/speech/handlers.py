@@ -43,7 +43,6 @@ if TYPE_CHECKING:
 MAX_TEXT = 5000  # characters per TTS request (minutes of audio; keeps synthesis fast)
 FORMATS = {"mp3": "mp3", "wav": "wav", "pcm": "pcm", "mulaw": "mulaw", "ulaw": "mulaw", "alaw": "alaw",
            "ogg_vorbis": "ogg", "ogg": "ogg"}
-MEDIA_TYPES = {"wav": "audio/wav", "pcm": "audio/pcm", "mulaw": "audio/basic", "alaw": "audio/x-alaw-basic"}
 STT_MODELS = ("distil-whisper/distil-large-v2", "openai/whisper-large-v3-turbo", "deepgram/nova-3",
               "deepgram/nova-2", "deepgram/nova-3-medical", "deepgram/nova-2-medical")
 
@@ -139,18 +138,13 @@ async def generate_speech(ctx: RequestContext) -> Any:
         return audio.babble(text, rate=rate, f0=210 if female else 120, speed=speed)
 
     speech = render() if len(text) < 400 else await anyio.to_thread.run_sync(render)
-    served = "wav" if fmt in ("mp3", "ogg") else fmt  # no MP3/Vorbis encoder: honest WAV instead
-    if served == "wav":
-        data = audio.encode_wav(speech, {"voice": voice_id, "provider": provider, "engine": speech.engine})
-    elif served == "pcm":
-        data = speech.samples.tobytes()
-    else:
-        data = audio.encode_g711(speech, served)
+    # mp3/ogg need PyAV (the `audio` extra); without it they are served as honest WAV (fakes/audio.py)
+    data, served = audio.encode(speech, fmt, {"voice": voice_id, "provider": provider, "engine": speech.engine})
     ctx.tenant.store(SynthesizedAudio).remember(data, speech.text, speech.duration, speech.segments)
     headers = {"x-emulator-audio-format": served, "x-emulator-tts-engine": speech.engine}
     if output_type == "base64_output":
         return JSONResponse({"base64_audio": base64.b64encode(data).decode("ascii")}, headers=headers)
-    return Response(data, media_type=MEDIA_TYPES[served], headers=headers)
+    return Response(data, media_type=audio.MEDIA_TYPES[served], headers=headers)
 
 
 @operation("listVoices")

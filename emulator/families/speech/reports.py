@@ -30,7 +30,7 @@ CONTROL: tuple[ControlRoute, ...] = (
         "CSV of a completed legacy speech-to-text batch report",
         {
             "parameters": [{"name": "report_id", "in": "path", "required": True, "schema": {"type": "string"}}],
-            "responses": {"200": {"description": "CSV"}, "404": {"description": "unknown or not complete"}},
+            "responses": {"200": {"description": "CSV", "content": {"text/csv": {}}}, "404": {"description": "unknown or not complete"}},
         },
         public=True,
     ),

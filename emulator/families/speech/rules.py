@@ -31,7 +31,7 @@ TTS_PROVIDER = BusinessRule(
 TTS_FORMAT = BusinessRule(
     name="speech.tts_audio_format",
     checks="the provider's response/output format is not mp3, wav, pcm, mulaw, alaw or ogg",
-    substitute="mp3 (served as WAV, like every mp3 request)",
+    substitute="mp3 (served as WAV when the audio extra, PyAV, is not installed)",
 )
 TTS_AUDIO_PARAMS = BusinessRule(
     name="speech.tts_audio_params",

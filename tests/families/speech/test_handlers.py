@@ -36,6 +36,7 @@ def _sdk(server: LiveServer, key: str = "test-key") -> telnyx.Telnyx:
 
 
 def _speak(client: telnyx.Telnyx, text: str, **kwargs: object) -> bytes:
+    kwargs.setdefault("telnyx", {"response_format": "wav"})  # the default, mp3, is MP3 when PyAV is installed (tests/fakes/test_audio_formats.py)
     raw = client.text_to_speech.with_raw_response.generate_speech(text=text, voice="Telnyx.NaturalHD.astra", **kwargs)  # type: ignore[arg-type]
     assert raw.http_response.headers["content-type"] == "audio/wav"
     return raw.http_response.content
@@ -72,10 +73,10 @@ def test_tts_is_playable_wav_growing_with_text_and_round_trips(server: LiveServe
 def test_base64_output_and_speed(server: LiveServer) -> None:
     client = _sdk(server)
     text = "Speed changes the length of the audio."
-    encoded = client.text_to_speech.generate_speech(text=text, provider="telnyx", output_type="base64_output")
+    encoded = client.text_to_speech.generate_speech(text=text, provider="telnyx", output_type="base64_output", telnyx={"response_format": "wav"})
     audio = base64.b64decode(encoded.base64_audio or "")
     fast = base64.b64decode(
-        client.text_to_speech.generate_speech(text=text, provider="telnyx", output_type="base64_output", telnyx={"voice_speed": 2.0}).base64_audio or ""
+        client.text_to_speech.generate_speech(text=text, provider="telnyx", output_type="base64_output", telnyx={"voice_speed": 2.0, "response_format": "wav"}).base64_audio or ""
     )
     assert _wav_seconds(fast) < _wav_seconds(audio) * 0.6
     assert client.ai.audio.transcribe(model="openai/whisper-large-v3-turbo", file=("a.wav", fast)).text == text
@@ -172,7 +173,7 @@ def test_tenant_reset_forgets_scripts(builtin_app) -> None:  # noqa: ANN001
 def test_espeak_path_is_intelligible_engine_and_round_trips(tmp_path: Path) -> None:
     with TestClient(create_app(make_settings(tmp_path, tts_engine="espeak"))) as c:
         text = "Your code is four four two one."
-        r = c.post("/v2/text-to-speech/speech", headers=AUTH, json={"text": text, "voice": "AWS.Polly.Joanna", "language": "en-US"})
+        r = c.post("/v2/text-to-speech/speech", headers=AUTH, json={"text": text, "voice": "AWS.Polly.Joanna", "language": "en-US", "aws": {"output_format": "wav"}})
         assert r.headers["x-emulator-tts-engine"] == "espeak-ng"
         assert _wav_seconds(r.content) > 1.0
         t = c.post("/v2/ai/audio/transcriptions", headers=AUTH, files={"file": ("a.wav", r.content)}, data={"model": "distil-whisper/distil-large-v2"})
