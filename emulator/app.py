@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import logging
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -206,7 +206,7 @@ def create_app(settings: Settings | None = None, *, doc: SpecDocument | None = N
         # Control-API requests take Starlette's usual path, with our middleware around them.
         middleware=[
             Middleware(RequestIdMiddleware, log_requests=settings.access_log),
-            Middleware(AdminGuard, token=settings.admin_token, public_paths=_public(control)),
+            Middleware(AdminGuard, settings=settings, table=control),
         ],
         exception_handlers={ApiError: api_error_handler},
         lifespan=lifespan,
@@ -216,10 +216,6 @@ def create_app(settings: Settings | None = None, *, doc: SpecDocument | None = N
     app.state.emulator = emulator
     app.state.control_table = control
     return app
-
-
-def _public(control: Iterable[ControlRoute]) -> list[str]:
-    return [route.path for route in control if route.public]
 
 
 class EmulatorApp(Starlette):

@@ -1,5 +1,8 @@
 """Control API for failure scenarios: fault rules, latency profiles, rate limits.
 
+A tenant caller (``Bearer <API key>``) adds, lists and deletes only rules that match its own key;
+the latency and rate-limit switches act on everyone, so only the admin changes them.
+
 ``POST /_emulator/faults`` adds a rule (or a list of rules, all-or-nothing), ``GET`` lists them
 with their counters, ``DELETE`` clears them (or one, by id). ``GET|POST /_emulator/latency`` and
 ``GET|POST /_emulator/ratelimit`` read and change the switches set at start-up.
@@ -13,10 +16,10 @@ from pydantic import BaseModel, ConfigDict, Field, RootModel
 from starlette.requests import Request
 from starlette.responses import Response
 
-from emulator.control.requests import Reply, emulator_of, json_body, parse, reply
+from emulator.control.requests import Reply, confine, emulator_of, json_body, own_key, owned, parse, reply
 from emulator.core.errors import ApiError, ErrorItem, NotFound
 from emulator.faults.latency import DelaySpec
-from emulator.faults.rules import FaultRule
+from emulator.faults.rules import ActiveRule, FaultRule
 from emulator.runtime.family import ControlRoute
 
 if TYPE_CHECKING:
@@ -66,11 +69,29 @@ def scenarios_of(request: Request) -> FaultChain:
     return emulator_of(request).services.faults
 
 
+def _for_caller(request: Request, data: Any) -> Any:
+    """A rule a tenant caller posts matches its own key only (``match.api_key`` forced; another
+    key named there is a 403). Anything malformed is left for the rule's validation to name."""
+    mine = own_key(request)
+    if mine is None or not isinstance(data, dict):
+        return data
+    match = data.get("match", {})
+    if not isinstance(match, dict):
+        return data
+    return {**data, "match": {**match, "api_key": confine(request, match.get("api_key"))}}
+
+
+def _visible(request: Request, rules: list[ActiveRule]) -> list[ActiveRule]:
+    """The rules a caller sees and deletes: all for the admin, a tenant's own for a tenant."""
+    mine = own_key(request)
+    return rules if mine is None else [r for r in rules if r.rule.match.api_key == mine]
+
+
 async def add_faults(request: Request) -> Response:
     """One rule object, or a JSON list of rules (validated all together before any is added)."""
     scenarios = scenarios_of(request)
     body = await json_body(request, allow_list=True)
-    rules = body if isinstance(body, list) else [body]
+    rules = [_for_caller(request, data) for data in (body if isinstance(body, list) else [body])]
     added = []
     try:
         for i, data in enumerate(rules):
@@ -92,19 +113,26 @@ async def add_faults(request: Request) -> Response:
 
 async def list_faults(request: Request) -> Response:
     scenarios = scenarios_of(request)
-    return reply(FaultList(data=[a.view() for a in scenarios.faults.list()]))
+    return reply(FaultList(data=[a.view() for a in _visible(request, scenarios.faults.list())]))
 
 
 async def clear_faults(request: Request) -> Response:
     scenarios = scenarios_of(request)
-    return reply(Deleted(deleted=scenarios.faults.clear()))
+    if own_key(request) is None:
+        return reply(Deleted(deleted=scenarios.faults.clear()))
+    mine = _visible(request, scenarios.faults.list())
+    return reply(Deleted(deleted=sum(scenarios.faults.remove(r.id) for r in mine)))
 
 
 async def delete_fault(request: Request) -> Response:
     scenarios = scenarios_of(request)
     rule_id = request.path_params["rule_id"]
-    if not scenarios.faults.remove(rule_id):
-        raise NotFound(f"No fault rule with id {rule_id!r}.")
+    missing = NotFound(f"No fault rule with id {rule_id!r}.")
+    found = next((r for r in scenarios.faults.list() if r.id == rule_id), None)
+    if found is None:
+        raise missing
+    owned(request, found.rule.match.api_key, missing)
+    scenarios.faults.remove(rule_id)
     return reply(DeletedOne(deleted=1, id=rule_id))
 
 
@@ -151,18 +179,21 @@ CONTROL: tuple[ControlRoute, ...] = (
         "Add a fault rule (or a list of them)",
         _RULES_RESPONSES,
         body=FaultRules, response=FaultsAdded,
+        access="tenant",  # a tenant's rules match its own key only
     ),
     ControlRoute(
         "GET", "/_emulator/faults", list_faults, "listFaults",
         "Fault rules with their counters",
         {"responses": {"200": {"description": "rules"}}},
         response=FaultList,
+        access="tenant",  # a tenant sees its own rules
     ),
     ControlRoute(
         "DELETE", "/_emulator/faults", clear_faults, "clearFaults",
         "Delete every fault rule",
         {"responses": {"200": {"description": "deleted"}}},
         response=Deleted,
+        access="tenant",  # a tenant deletes its own rules
     ),
     ControlRoute(
         "DELETE", "/_emulator/faults/{rule_id}", delete_fault, "deleteFault",
@@ -172,29 +203,34 @@ CONTROL: tuple[ControlRoute, ...] = (
             "responses": {"200": {"description": "deleted"}, "404": {"description": "no such rule"}},
         },
         response=DeletedOne,
+        access="tenant",  # its own rule only (others' ids are 404s)
     ),
     ControlRoute(
         "GET", "/_emulator/latency", latency, "getLatency",
         "Latency profile switch and ranges",
         {"responses": {"200": {"description": "profile"}}},
         response=LatencyView,
+        access="tenant",  # reading the switch tells nothing about anyone
     ),
     ControlRoute(
         "POST", "/_emulator/latency", latency, "setLatency",
         "Turn latency profiles on/off, scale them, override categories",
         {"responses": {"200": {"description": "profile"}}},
         body=LatencyUpdate, response=LatencyView,
+        access="admin",  # slows every tenant
     ),
     ControlRoute(
         "GET", "/_emulator/ratelimit", ratelimit, "getRateLimit",
         "Rate limiting switch and limits",
         {"responses": {"200": {"description": "limits"}}},
         response=RateLimitView,
+        access="tenant",
     ),
     ControlRoute(
         "POST", "/_emulator/ratelimit", ratelimit, "setRateLimit",
         "Turn rate limiting on/off and change limits",
         {"responses": {"200": {"description": "limits"}}},
         body=RateLimitUpdate, response=RateLimitView,
+        access="admin",  # limits every tenant
     ),
 )

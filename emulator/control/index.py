@@ -7,11 +7,12 @@ from (``app.state.control_table``), so it names exactly what is served.
 
 from __future__ import annotations
 
+from pydantic import Field
 from starlette.requests import Request
 from starlette.responses import Response
 
 from emulator.control.requests import Reply, reply
-from emulator.control.table import control_document
+from emulator.control.table import ACCESS_EXTENSION, control_document
 from emulator.core.version import VERSION as __version__
 from emulator.runtime.family import ControlRoute
 
@@ -25,6 +26,7 @@ class IndexOperation(Reply):
     path: str
     """The OpenAPI path template (``{name}`` placeholders)."""
     summary: str
+    access: str = Field(description="who may call it: public, tenant (a Bearer API key, for its own tenant) or admin")
     href: str | None
     """An absolute URL to follow (GET operations without placeholders), else None."""
 
@@ -47,7 +49,10 @@ async def index(request: Request) -> Response:
     for path, item in control_document(table)["paths"].items():
         for method, op in item.items():
             follow = method == "get" and "{" not in path
-            rows.append(IndexOperation(operation_id=op["operationId"], method=method.upper(), path=path, summary=op.get("summary", ""), href=base + path if follow else None))
+            rows.append(IndexOperation(
+                operation_id=op["operationId"], method=method.upper(), path=path, summary=op.get("summary", ""),
+                access=op[ACCESS_EXTENSION], href=base + path if follow else None,
+            ))
     # However the dashboard gets served (a control route, a mount), it is a route of the app.
     has_dashboard = any(str(getattr(route, "path", "")).startswith(DASHBOARD) for route in request.app.routes)
     return reply(
@@ -63,5 +68,8 @@ async def index(request: Request) -> Response:
 
 
 CONTROL: tuple[ControlRoute, ...] = (
-    ControlRoute("GET", "/_emulator", index, "controlIndex", "This index: every control operation, with links", {"responses": {"200": {"description": "index"}}}, response=ControlIndex),
+    ControlRoute(
+        "GET", "/_emulator", index, "controlIndex", "This index: every control operation, with links",
+        {"responses": {"200": {"description": "index"}}}, response=ControlIndex, access="tenant",
+    ),
 )

@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from starlette.requests import Request
 from starlette.responses import Response
 
-from emulator.control.requests import Body, Reply, body_error, emulator_of, parse, reply
+from emulator.control.requests import Body, Reply, body_error, confine, emulator_of, own_key, parse, reply, scope_key
 from emulator.core.errors import ErrorItem, NotFound, RequestTimeout, ValidationFailed
 from emulator.core.journal import JournalMatch
 from emulator.runtime.family import ControlRoute
@@ -174,15 +174,17 @@ class Count(Reply):
 
 async def count_journal(request: Request) -> Response:
     matcher = await parse(request, JournalFilter)
+    matcher = matcher.model_copy(update={"api_key": scope_key(request, matcher)})  # a tenant counts its own requests
     journal = emulator_of(request).services.journal
-    return reply(Count(count=journal.count(matcher.to_match(matcher.body)), stored=len(journal), last_seq=journal.last_seq))
+    stored = len(journal) if own_key(request) is None else journal.count(JournalMatch(api_key=matcher.api_key))
+    return reply(Count(count=journal.count(matcher.to_match(matcher.body)), stored=stored, last_seq=journal.last_seq))
 
 
 # -- the outbox --------------------------------------------------------------------------------
 
 
 class WaitBody(Body):
-    api_key: str | None = Field(default=None, description="only this key's deliveries (default: everyone's)")
+    api_key: str | None = Field(default=None, description="only this key's deliveries (default: everyone's; a Bearer API key caller: its own)")
     call: str | None = Field(default=None, description="only events of this call (control, leg or session id)")
     timeout: float = Field(default=5.0, gt=0, le=WAIT_LIMIT, description="seconds; a 408 when deliveries are still pending then")
     limit: int = Field(default=100, ge=0, le=10_000, description="at most this many events in data (the newest)")
@@ -196,6 +198,7 @@ class Idle(Reply):
 
 async def wait_webhooks(request: Request) -> Response:
     body = await parse(request, WaitBody)
+    body = body.model_copy(update={"api_key": scope_key(request, body)})  # a tenant waits on its own deliveries
     dispatcher = emulator_of(request).services.webhooks
     loop = asyncio.get_running_loop()
     deadline = loop.time() + body.timeout
@@ -231,13 +234,13 @@ class DefaultUrls(Reply):
 
 async def set_default_url(request: Request) -> Response:
     body = await parse(request, DefaultUrlBody)
-    api_key = request.path_params["api_key"]
+    api_key = confine(request, request.path_params["api_key"])
     emulator_of(request).services.webhooks.default_urls[api_key] = body.url
     return reply(DefaultUrl(api_key=api_key, url=body.url))
 
 
 async def clear_default_url(request: Request) -> Response:
-    api_key = request.path_params["api_key"]
+    api_key = confine(request, request.path_params["api_key"])
     if emulator_of(request).services.webhooks.default_urls.pop(api_key, None) is None:
         raise NotFound(f"API key {api_key!r} has no default webhook URL of its own.")
     return Response(status_code=204)
@@ -245,7 +248,9 @@ async def clear_default_url(request: Request) -> Response:
 
 async def list_default_urls(request: Request) -> Response:
     dispatcher = emulator_of(request).services.webhooks
-    return reply(DefaultUrls(default=dispatcher.settings.webhook_url, keys=dict(sorted(dispatcher.default_urls.items()))))
+    mine = own_key(request)
+    keys = {k: url for k, url in sorted(dispatcher.default_urls.items()) if mine is None or k == mine}
+    return reply(DefaultUrls(default=dispatcher.settings.webhook_url, keys=keys))
 
 
 _KEY: dict[str, Any] = {"name": "api_key", "in": "path", "required": True, "schema": {"type": "string"}}
@@ -256,28 +261,33 @@ CONTROL: tuple[ControlRoute, ...] = (
         "How many journalled API requests match (the GET /_emulator/journal filters, plus body pointers)",
         {"responses": {"200": {"description": "count"}, "422": {"description": "unknown or invalid matcher field"}}},
         body=JournalFilter, response=Count,
+        access="tenant",  # a tenant counts its own requests
     ),
     ControlRoute(
         "POST", "/_emulator/webhooks/wait", wait_webhooks, "waitWebhooks",
         "Wait until no webhook delivery (of a key, a call, or anyone) is pending; answers the events",
         {"responses": {"200": {"description": "idle"}, "408": {"description": "still pending at the timeout"}}},
         body=WaitBody, response=Idle,
+        access="tenant",  # a tenant waits on its own deliveries
     ),
     ControlRoute(
         "GET", "/_emulator/webhooks/default-url", list_default_urls, "listDefaultWebhookUrls",
         "The global default webhook URL and each API key's own",
         {"responses": {"200": {"description": "default URLs"}}},
         response=DefaultUrls,
+        access="tenant",  # a tenant sees its own URL (and the default its events fall back to)
     ),
     ControlRoute(
         "PUT", "/_emulator/webhooks/default-url/{api_key}", set_default_url, "setDefaultWebhookUrl",
         "Send this key's events without a call/connection URL here (beats --webhook-url)",
         {"parameters": [_KEY], "responses": {"200": {"description": "set"}, "422": {"description": "not an http(s) URL"}}},
         body=DefaultUrlBody, response=DefaultUrl,
+        access="tenant",  # its own key only
     ),
     ControlRoute(
         "DELETE", "/_emulator/webhooks/default-url/{api_key}", clear_default_url, "clearDefaultWebhookUrl",
         "Drop one key's default webhook URL (back to --webhook-url)",
         {"parameters": [_KEY], "responses": {"204": {"description": "dropped"}, "404": {"description": "none set"}}},
+        access="tenant",  # its own key only
     ),
 )

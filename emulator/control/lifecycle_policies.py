@@ -82,12 +82,14 @@ def control(kinds: tuple[str, ...]) -> tuple[ControlRoute, ...]:
             "Transition policies per resource kind and pending transitions",
             {"parameters": [API_KEY_PARAM], "responses": {"200": {"description": "policies"}}},
             response=LifecycleView,
+            access="tenant",  # tenant_key: the caller's own
         ),
         ControlRoute(
             "POST", "/_emulator/lifecycles/advance", advance, "advanceLifecycles",
             "Run pending transitions now (for the manual policy)",
             {"parameters": [API_KEY_PARAM], "responses": {"200": {"description": "what moved"}}},
             body=AdvanceRequest, response=Moved,
+            access="tenant",
         ),
         ControlRoute(
             "PUT", "/_emulator/lifecycles/{kind}", set_policy, "setLifecyclePolicy",
@@ -105,5 +107,6 @@ def control(kinds: tuple[str, ...]) -> tuple[ControlRoute, ...]:
                 "responses": {"200": {"description": "policy"}},
             },
             body=PolicyRequest, response=Policy,
+            access="tenant",
         ),
     )

@@ -14,7 +14,7 @@ from pydantic import Field
 from starlette.requests import Request
 from starlette.responses import Response
 
-from emulator.control.requests import Body, Reply, emulator_of, parse, reply
+from emulator.control.requests import Body, Reply, confine, emulator_of, own_key, parse, reply
 from emulator.core.errors import NotFound
 from emulator.core.modes import LENIENT, STRICT
 from emulator.runtime.family import ControlRoute
@@ -54,13 +54,15 @@ class BusinessRules(Reply):
 
 async def list_modes(request: Request) -> Response:
     modes = emulator_of(request).state.modes
-    return reply(Modes.model_validate({"default": modes.default.dump(), "keys": {k: m.dump() for k, m in sorted(modes.overrides().items())}}))
+    mine = own_key(request)
+    keys = {k: m.dump() for k, m in sorted(modes.overrides().items()) if mine is None or k == mine}
+    return reply(Modes.model_validate({"default": modes.default.dump(), "keys": keys}))
 
 
 async def set_mode(request: Request) -> Response:
     body = await parse(request, ModeRequest)
     modes = emulator_of(request).state.modes
-    api_key = request.path_params["api_key"]
+    api_key = confine(request, request.path_params["api_key"])
     if body.lenient is not None:
         base = LENIENT if body.lenient else STRICT
         modes.set(api_key, unknown_ids=base.unknown_ids, business_rules=base.business_rules)
@@ -69,7 +71,7 @@ async def set_mode(request: Request) -> Response:
 
 
 async def clear_mode(request: Request) -> Response:
-    api_key = request.path_params["api_key"]
+    api_key = confine(request, request.path_params["api_key"])
     if not emulator_of(request).state.modes.clear(api_key):
         raise NotFound(f"API key {api_key!r} has no mode of its own (it uses the default).")
     return Response(status_code=204)
@@ -86,20 +88,24 @@ CONTROL: tuple[ControlRoute, ...] = (
     ControlRoute(
         "GET", "/_emulator/modes", list_modes, "listModes", "The default mode and each API key's own",
         {"responses": {"200": {"description": "modes"}}}, response=Modes,
+        access="tenant",  # the default and the caller's own
     ),
     ControlRoute(
         "PUT", "/_emulator/modes/{api_key}", set_mode, "setMode", "Set one API key's strict/lenient mode",
         {"parameters": [_KEY_PARAM], "responses": {"200": {"description": "the key's mode"}}},
         body=ModeRequest, response=KeyMode,
+        access="tenant",  # its own key only
     ),
     ControlRoute(
         "DELETE", "/_emulator/modes/{api_key}", clear_mode, "clearMode", "Drop one API key's mode (back to the default)",
         {"parameters": [_KEY_PARAM], "responses": {"204": {"description": "dropped"}}},
+        access="tenant",  # its own key only
     ),
     ControlRoute(
         "GET", "/_emulator/business-rules", business_rules, "businessRules",
         "Every check the emulator makes beyond the document, with what the warn mode does instead",
         {"responses": {"200": {"description": "the rules"}}},
         response=BusinessRules,
+        access="tenant",  # the families' rules, no tenant's data
     ),
 )

@@ -7,20 +7,24 @@ The route's ``ControlRoute(..., body=Model, response=Model)`` names the same two
 control API's OpenAPI document (``control/table.py``) is generated from what the code really
 accepts and returns, and a misspelt key (``script`` for ``steps``) is a 422 naming it.
 
-The admin token is checked once, by :class:`emulator.control.guard.AdminGuard`, before any
-endpoint runs; ``ApiError`` raised here or in an endpoint is rendered by the one exception
-handler the control app registers (``emulator/control/guard.py``).
+The caller is established once, by :class:`emulator.control.guard.AdminGuard`, before any
+endpoint runs: the admin, or a tenant (``Bearer <API key>``) that a route declared
+``access="tenant"`` serves. Such an endpoint learns which tenant it may touch only from the
+helpers here (``tenant_key``, ``scope_key``, ``owned``), so "a tenant steers only itself" is
+decided in one place. ``ApiError`` raised here or in an endpoint is rendered by the one
+exception handler the control app registers (``emulator/control/guard.py``).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import orjson
 from pydantic import BaseModel, ConfigDict, ValidationError
 from starlette.requests import Request
 
-from emulator.core.errors import BadRequest, ErrorItem, ValidationFailed
+from emulator.core.errors import BadRequest, ErrorItem, Forbidden, NotFound, ValidationFailed
 from emulator.http.responses import JSONResponse
 
 if TYPE_CHECKING:
@@ -58,13 +62,76 @@ def reject_unknown_keys(body: dict[str, Any], keys: tuple[str, ...]) -> None:
         raise ValidationFailed(items=[ErrorItem(f"Unknown field {k!r}; expected {expected}", pointer=f"/{k}", kind="extra_forbidden") for k in unknown])
 
 
-def tenant_key(request: Request, body: dict[str, Any] | BaseModel | None = None) -> str:
-    """The API key whose resources a control request steers: ``api_key`` in the body or query."""
+@dataclass(frozen=True)
+class Caller:
+    """Who sent a control request (``control/guard.py`` decides): the admin, or the tenant of
+    the Bearer API key it carries (``api_key``), confined to that key's resources."""
+
+    admin: bool
+    api_key: str | None = None
+
+
+ADMIN = Caller(admin=True)
+CALLER_SCOPE_KEY = "telnyx_emulator.caller"
+"""Where the guard leaves the :class:`Caller` in the ASGI scope."""
+
+
+def caller_of(request: Request) -> Caller:
+    """The request's caller; the admin when no guard ran (an app built without one)."""
+    caller = request.scope.get(CALLER_SCOPE_KEY, ADMIN)
+    assert isinstance(caller, Caller)
+    return caller
+
+
+def own_key(request: Request) -> str | None:
+    """The tenant a tenant caller is confined to; None for the admin (who may steer any)."""
+    caller = caller_of(request)
+    return None if caller.admin else caller.api_key
+
+
+def _given(request: Request, body: dict[str, Any] | BaseModel | None) -> Any:
     given = body.get("api_key") if isinstance(body, dict) else getattr(body, "api_key", None)
-    key = given or request.query_params.get("api_key")
+    return given or request.query_params.get("api_key")
+
+
+def confine(request: Request, given: Any) -> Any:
+    """``given`` (an ``api_key`` the request names, or None) checked against the caller: the admin
+    may name any key; a tenant gets its own key, and a 403 naming any other."""
+    mine = own_key(request)
+    if mine is None:
+        return given
+    if given and given != mine:
+        raise Forbidden(
+            f"This request names api_key {given!r}, but its Bearer API key may steer only its own tenant. "
+            "Send that key as the bearer, or use the admin token."
+        )
+    return mine
+
+
+def tenant_key(request: Request, body: dict[str, Any] | BaseModel | None = None) -> str:
+    """The API key whose resources a control request steers: ``api_key`` in the body or query,
+    and for a tenant caller its own bearer key (another named key is a 403)."""
+    key = confine(request, _given(request, body))
     if not isinstance(key, str) or not key:
         raise BadRequest("Name the tenant: ?api_key=<the API key whose resources you steer>.")
     return key
+
+
+def scope_key(request: Request, body: dict[str, Any] | BaseModel | None = None) -> str | None:
+    """The tenant a list, count or clear is limited to: the ``api_key`` named (None = every
+    tenant) for the admin, always the caller's own key for a tenant (another is a 403)."""
+    key = confine(request, _given(request, body))
+    if key is not None and not isinstance(key, str):
+        raise BadRequest("api_key must be a string.")
+    return key or None
+
+
+def owned(request: Request, owner: str | None, missing: NotFound) -> None:
+    """Raise ``missing`` (the endpoint's own 404) when a tenant caller reaches for a resource of
+    another tenant (``owner``) by id: to it, other tenants' ids do not exist."""
+    mine = own_key(request)
+    if mine is not None and owner != mine:
+        raise missing
 
 
 class Body(BaseModel):

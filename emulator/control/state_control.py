@@ -17,9 +17,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from emulator.control.journal import JOURNAL_PARAMETERS, JournalCleared, JournalPage, journal_query
-from emulator.control.requests import Body, Reply, emulator_of, parse, reply
+from emulator.control.requests import Body, Reply, emulator_of, own_key, parse, reply, scope_key
 from emulator.core import snapshot
 from emulator.core.errors import ErrorItem, ValidationFailed
+from emulator.core.journal import JournalMatch
 from emulator.http.responses import JSONResponse
 from emulator.runtime.family import ControlRoute
 from emulator.runtime.fixtures import FixtureError
@@ -154,14 +155,17 @@ async def clock(request: Request) -> Response:
 
 
 async def journal(request: Request) -> Response:
-    """List (filtered, newest first; the filters of ``control/journal.py``) or clear the journal."""
+    """List (filtered, newest first; the filters of ``control/journal.py``) or clear the journal.
+    A tenant caller lists its own requests only; clearing (everyone's) is the admin's."""
     emulator = emulator_of(request)
     found = emulator.services.journal
     if request.method == "DELETE":
         return JSONResponse({"deleted": found.clear()})
     q = journal_query(request)
+    q = q.model_copy(update={"api_key": scope_key(request, q)})  # a tenant reads its own requests only
     entries = found.select(q.to_match(), limit=q.limit)
-    return JSONResponse({"data": [e.as_dict(bodies=q.bodies) for e in entries], "meta": {"returned": len(entries), "stored": len(found), "last_seq": found.last_seq}})
+    stored = len(found) if own_key(request) is None else found.count(JournalMatch(api_key=q.api_key))
+    return JSONResponse({"data": [e.as_dict(bodies=q.bodies) for e in entries], "meta": {"returned": len(entries), "stored": stored, "last_seq": found.last_seq}})
 
 
 async def fixtures(request: Request) -> Response:
@@ -184,47 +188,55 @@ CONTROL: tuple[ControlRoute, ...] = (
         "The whole state as JSON (stores without load() are listed in skipped)",
         {"responses": {"200": {"description": "snapshot"}}},
         response=Snapshot,
+        access="admin",  # every tenant's keys and data
     ),
     ControlRoute(
         "POST", "/_emulator/restore", post_restore, "restore",
         "Replace the state with a snapshot (all or nothing; pending timers are cancelled)",
         {"responses": {"200": {"description": "restored"}, "422": {"description": "invalid snapshot"}}},
         body=RestoreRequest, response=Restored,
+        access="admin",  # replaces every tenant
     ),
     ControlRoute(
         "GET", "/_emulator/clock", clock, "getClock",
         "The emulator clock",
         {"responses": {"200": {"description": "clock"}}},
         response=ClockView,
+        access="tenant",  # reading the one clock tells nothing about anyone
     ),
     ControlRoute(
         "POST", "/_emulator/clock", clock, "setClock",
         "Advance, set or freeze the emulator clock",
         {"responses": {"200": {"description": "clock"}}},
         body=ClockRequest, response=ClockView,
+        access="admin",  # one clock moves every tenant's timers
     ),
     ControlRoute(
         "GET", "/_emulator/journal", journal, "journal",
         "Recent API requests with their headers and bodies (bounded, Authorization redacted), newest first",
         {"parameters": JOURNAL_PARAMETERS, "responses": {"200": {"description": "entries"}, "422": {"description": "unknown or invalid filter"}}},
         response=JournalPage,
+        access="tenant",  # a tenant's own requests only
     ),
     ControlRoute(
         "DELETE", "/_emulator/journal", journal, "clearJournal",
         "Forget recorded requests",
         {"responses": {"200": {"description": "cleared"}}},
         response=JournalCleared,
+        access="admin",  # the journal is one ring for everyone
     ),
     ControlRoute(
         "GET", "/_emulator/fixtures", fixtures, "listFixtures",
         "Loaded fixtures",
         {"responses": {"200": {"description": "fixtures"}}},
         response=FixtureList,
+        access="tenant",  # what seeds every tenant, each tenant sees through the API anyway
     ),
     ControlRoute(
         "POST", "/_emulator/fixtures", fixtures, "loadFixture",
         "Load one more fixture ({kind, data}); seeds every tenant now and after resets",
         {"responses": {"201": {"description": "loaded"}, "422": {"description": "invalid fixture"}}},
         body=FixtureRequest, response=FixtureList,
+        access="admin",  # seeds every tenant
     ),
 )

@@ -24,6 +24,9 @@ from emulator.runtime.family import ControlRoute
 API_KEY_PARAM: dict[str, Any] = {"name": "api_key", "in": "query", "required": True, "schema": {"type": "string"}}
 """The tenant a control request steers (``control/requests.py``: ``tenant_key``), as documented."""
 
+ACCESS_EXTENSION = "x-emulator-access"
+"""Each operation's ``ControlRoute.access`` (public, tenant or admin), for readers of the document."""
+
 _CONVERTOR = re.compile(r"\{(\w+):\w+\}")
 """Starlette's ``{name:path}`` convertors, which an OpenAPI path template writes ``{name}``."""
 
@@ -48,7 +51,7 @@ def control_document(table: Iterable[ControlRoute]) -> dict[str, Any]:
     refs, defs = models_json_schema(list(dict.fromkeys(wanted)), ref_template=_REF)
     paths: dict[str, dict[str, Any]] = {}
     for r in routes:
-        op: dict[str, Any] = {"operationId": r.operation_id, "summary": r.summary, **r.spec}
+        op: dict[str, Any] = {"operationId": r.operation_id, "summary": r.summary, **r.spec, ACCESS_EXTENSION: r.access}
         if r.body is not None:
             op["requestBody"] = {**r.spec.get("requestBody", {}), "content": {"application/json": {"schema": refs[(r.body, "validation")]}}}
         if r.response is not None:
@@ -59,8 +62,15 @@ def control_document(table: Iterable[ControlRoute]) -> dict[str, Any]:
             op["responses"] = responses
         template = _CONVERTOR.sub(r"{\1}", r.path)
         paths.setdefault(template, {})[r.method.lower()] = _with_path_parameters(_bytes_where_untyped(op), template)
-    info = {"title": "telnyx-emulator control API", "version": __version__}
+    info = {"title": "telnyx-emulator control API", "version": __version__, "description": ACCESS_NOTE}
     return {"openapi": "3.1.0", "info": info, "paths": paths, "components": {"schemas": defs.get("$defs", {})}}
+
+
+ACCESS_NOTE = (
+    "Each operation's x-emulator-access says who may call it. admin: Authorization: Bearer <admin token>, "
+    "or no Authorization header while no --admin-token is set. tenant: the admin, or Bearer <API key>, "
+    "which then acts on that key's tenant only (another api_key is a 403). public: anyone."
+)
 
 
 def _with_path_parameters(op: dict[str, Any], template: str) -> dict[str, Any]:

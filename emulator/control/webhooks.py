@@ -2,7 +2,7 @@
 
 Everything reads the dispatcher's delivery log (``emulator.services.webhooks``), so what tests
 see here is exactly what was sent: per attempt, the bytes (as text), headers, status or error and
-latency.
+latency. A tenant caller (``Bearer <API key>``) sees, replays and clears its own events only.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pydantic import Field
 from starlette.requests import Request
 from starlette.responses import Response
 
-from emulator.control.requests import Body, Reply, emulator_of, parse, reply
+from emulator.control.requests import Body, Reply, confine, emulator_of, own_key, owned, parse, reply, scope_key
 from emulator.core.errors import BadRequest, NotFound, ValidationFailed
 from emulator.runtime.family import ControlRoute
 from emulator.webhooks.envelope import EVENT_STATUSES
@@ -35,7 +35,7 @@ class TestWebhookRequest(Body):
     failover_url: str | None = None
     event_type: str = "webhook.test"
     payload: dict[str, Any] = Field(default_factory=lambda: {"message": "telnyx-emulator test webhook"})
-    api_key: str = Field(default=TEST_TENANT, description="the tenant the event is logged under")
+    api_key: str = Field(default=TEST_TENANT, description="the tenant the event is logged under (a Bearer API key caller: its own)")
     wait: bool = Field(default=True, description="wait for the delivery to finish before answering")
 
 
@@ -78,20 +78,24 @@ async def list_deliveries(request: Request) -> Response:
     status = q.get("status")
     if status is not None and status not in EVENT_STATUSES:
         raise BadRequest(f"status must be one of {', '.join(EVENT_STATUSES)}.")
+    tenant = scope_key(request)
     events = dispatcher.log.select(
-        tenant=q.get("api_key"),
+        tenant=tenant,
         ordering_key=q.get("ordering_key"),
         event_type=q.get("event_type"),
         status=status,
         call=q.get("call"),
     )
-    return reply(Deliveries(data=[ev.summary() for ev in events], meta=DeliveryCounts(total=len(events), pending=dispatcher.pending())))
+    pending = dispatcher.pending() if own_key(request) is None else len(dispatcher.log.select(tenant=tenant, status="pending"))
+    return reply(Deliveries(data=[ev.summary() for ev in events], meta=DeliveryCounts(total=len(events), pending=pending)))
 
 
 async def get_delivery(request: Request) -> Response:
     event = _dispatcher(request).log.get(request.path_params["event_id"])
+    missing = NotFound(f"No webhook event with id {request.path_params['event_id']!r} in the delivery log.")
     if event is None:
-        raise NotFound(f"No webhook event with id {request.path_params['event_id']!r} in the delivery log.")
+        raise missing
+    owned(request, event.tenant, missing)
     return reply(Delivery(data=event.detail()))
 
 
@@ -101,6 +105,8 @@ async def replay_delivery(request: Request) -> Response:
     body = await parse(request, ReplayRequest)
     url = _url(body.url, "url") if body.url is not None else None
     event_id = request.path_params["event_id"]
+    logged = dispatcher.log.get(event_id)
+    owned(request, logged.tenant if logged is not None else None, NotFound(f"No webhook event with id {event_id!r} in the delivery log."))
     try:
         event = dispatcher.replay(event_id, url=url)
     except LookupError:
@@ -112,7 +118,7 @@ async def replay_delivery(request: Request) -> Response:
 
 async def clear_deliveries(request: Request) -> Response:
     dispatcher = _dispatcher(request)
-    cleared = dispatcher.log.clear(request.query_params.get("api_key"))
+    cleared = dispatcher.log.clear(scope_key(request))
     return reply(Cleared(cleared=cleared))
 
 
@@ -124,7 +130,8 @@ async def send_test(request: Request) -> Response:
     if not body.event_type:
         raise ValidationFailed("event_type must be a non-empty string.")
     failover = _url(body.failover_url, "failover_url") if body.failover_url is not None else None
-    event = dispatcher.emit(tenant=body.api_key, event_type=body.event_type, payload=body.payload, urls=[url], failover_url=failover)
+    tenant = confine(request, body.api_key if "api_key" in body.model_fields_set else None) or body.api_key
+    event = dispatcher.emit(tenant=tenant, event_type=body.event_type, payload=body.payload, urls=[url], failover_url=failover)
     if body.wait:
         s = dispatcher.settings
         budget = max(1, s.webhook_attempts) * (s.webhook_timeout + s.webhook_backoff * 2 ** s.webhook_attempts) * 2 + 1
@@ -156,6 +163,7 @@ CONTROL: tuple[ControlRoute, ...] = (
             "responses": {"200": {"description": "events"}},
         },
         response=Deliveries,
+        access="tenant",  # a tenant's own events
     ),
     ControlRoute(
         "DELETE", "/_emulator/webhooks/deliveries", clear_deliveries, "clearWebhookDeliveries",
@@ -165,12 +173,14 @@ CONTROL: tuple[ControlRoute, ...] = (
             "responses": {"200": {"description": "cleared"}},
         },
         response=Cleared,
+        access="tenant",  # a tenant's own events
     ),
     ControlRoute(
         "GET", "/_emulator/webhooks/deliveries/{event_id}", get_delivery, "getWebhookDelivery",
         "One event with every attempt: exact body, headers, status or error, latency",
         {"parameters": [_ID], "responses": {"200": {"description": "event"}, "404": {"description": "unknown id"}}},
         response=Delivery,
+        access="tenant",  # its own events (others' ids are 404s)
     ),
     ControlRoute(
         "POST", "/_emulator/webhooks/deliveries/{event_id}/replay", replay_delivery, "replayWebhookDelivery",
@@ -184,6 +194,7 @@ CONTROL: tuple[ControlRoute, ...] = (
             },
         },
         body=ReplayRequest, response=DeliverySummary,
+        access="tenant",  # its own events
     ),
     ControlRoute(
         "POST", "/_emulator/webhooks/test", send_test, "sendTestWebhook",
@@ -193,5 +204,6 @@ CONTROL: tuple[ControlRoute, ...] = (
             "responses": {"200": {"description": "delivered or failed"}, "202": {"description": "still pending"}},
         },
         body=TestWebhookRequest, response=Delivery,
+        access="tenant",  # logged under the caller's own key (still subject to --webhook-allow)
     ),
 )

@@ -76,7 +76,7 @@ class GenericCrud:
     def serves(self, operation: Operation) -> bool:
         return operation.operation_id in self.plan.actions
 
-    def id_kinds(self) -> tuple[IdKind, ...]:
+    def id_kinds(self) -> tuple[IdKind[Emulator], ...]:
         """Every collection this fallback keeps, as a kind of implicit resource
         (``runtime/implicit.py``): an unknown id in the lenient mode becomes a full record."""
         kinds = []

@@ -8,34 +8,15 @@ cookie scoped to ``/_emulator``; the admin guard accepts that cookie as it accep
 
 from __future__ import annotations
 
-import hmac
 from html import escape
-from http.cookies import SimpleCookie
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from emulator.control.admin_cookie import ADMIN_COOKIE, same_token
 from emulator.control.requests import emulator_of
 
-ADMIN_COOKIE = "telnyx_emulator_admin"
-"""The cookie the dashboard's login sets; its value is the admin token itself."""
-
 UI_PATH = "/_emulator/ui"
-
-
-def cookie_token(raw: bytes) -> str | None:
-    """The admin cookie's value from a ``Cookie`` header, if present."""
-    jar: SimpleCookie = SimpleCookie()
-    try:
-        jar.load(raw.decode("latin-1"))
-    except Exception:  # noqa: BLE001 - a malformed cookie header is simply "no cookie"
-        return None
-    morsel = jar.get(ADMIN_COOKIE)
-    return morsel.value if morsel is not None else None
-
-
-def same_token(given: str | None, token: str) -> bool:
-    return given is not None and hmac.compare_digest(given.encode(), token.encode())
 
 
 _FORM = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>telnyx-emulator · sign in</title>

@@ -46,7 +46,7 @@ class Fallback(Protocol):
 
     def seed_records(self, tenant: TenantState, path: str, records: list[dict[str, Any]]) -> None: ...
 
-    def id_kinds(self) -> tuple[IdKind, ...]: ...
+    def id_kinds(self) -> tuple[IdKind[Emulator], ...]: ...
 
 
 class FixtureSet(Protocol):
@@ -75,7 +75,7 @@ class Services:
 
     crud: Fallback
     fixtures: FixtureSet
-    implicit: ImplicitResources
+    implicit: ImplicitResources[Emulator]
 
     def __init__(
         self,

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel
 
@@ -39,6 +39,18 @@ if TYPE_CHECKING:
     from emulator.runtime.fixtures import FixtureParser
 
 
+Access = Literal["public", "tenant", "admin"]
+"""Who may call a control route (checked once, by ``control/guard.py``), by caller:
+
+- ``public``: anyone, even with an admin token set (health; downloads whose unguessable id is the secret);
+- ``tenant``: the admin, or a caller whose ``Authorization: Bearer <API key>`` is not the admin
+  token: the route then acts on that key's tenant only (``control/requests.py``: ``tenant_key``,
+  ``scope_key``);
+- ``admin``: the admin only — ``Bearer <admin token>``, or no ``Authorization`` header at all
+  while no admin token is set (local use). A tenant caller gets a 403.
+"""
+
+
 @dataclass(frozen=True)
 class ControlRoute:
     """One control-API operation: the route and its OpenAPI entry, declared together so the
@@ -51,8 +63,9 @@ class ControlRoute:
     summary: str
     spec: Mapping[str, Any] = field(default_factory=dict)
     """The rest of the OpenAPI operation object (parameters, requestBody, responses)."""
-    public: bool = False
-    """Served without the admin token (a download whose unguessable id is the secret)."""
+    access: Access = "admin"
+    """Who may call it (see :data:`Access`); shown as ``x-emulator-access`` in the control
+    document. Safe by default: a route must say it copes with a tenant caller."""
     body: type[BaseModel] | None = None
     """The model the endpoint parses its JSON body with (``control/requests.py``: ``parse``);
     the document's ``requestBody`` schema is generated from it (``control/table.py``)."""
@@ -70,7 +83,7 @@ class Family:
     fixture_kinds: Mapping[str, FixtureParser] = field(default_factory=dict)
     lifecycle_kinds: tuple[str, ...] = ()
     stores: tuple[type[Any], ...] = ()
-    id_kinds: tuple[IdKind, ...] = ()
+    id_kinds: tuple[IdKind[Emulator], ...] = ()
     business_rules: tuple[BusinessRule, ...] = ()
     paths: tuple[str, ...] = ()
     """Document paths owned: ``/ai/assistants`` owns itself and every path below it; a pattern

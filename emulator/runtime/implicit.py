@@ -20,11 +20,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 if TYPE_CHECKING:
-    from emulator.openapi.index import Operation
-    from emulator.runtime.emulator import Emulator
+    from emulator.core.state import EmulatorState
+    from emulator.openapi.index import Operation, OperationIndex
+    from emulator.openapi.synth import Synthesizer
 
 IMPLICIT_HEADER = "x-emulator-implicit"
 _PARAM = re.compile(r"^\{([^{}]+)\}$")
@@ -33,8 +34,20 @@ Ids = Mapping[str, str]
 """The ids a request names along a kind's template, keyed by the template's parameter names."""
 
 
+class Runtime(Protocol):
+    """What resolving ids needs of the emulator (``runtime/emulator.py``'s ``Emulator`` is one);
+    the families' callbacks get the whole emulator, typed by the ``R`` of their ``IdKind``."""
+
+    index: OperationIndex
+    synthesizer: Synthesizer
+    state: EmulatorState
+
+
+R = TypeVar("R", bound=Runtime)
+
+
 @dataclass(frozen=True)
-class IdKind:
+class IdKind(Generic[R]):
     """One kind of resource addressed by id, as a family keeps it."""
 
     kind: str
@@ -42,9 +55,9 @@ class IdKind:
     template: str
     """The document path naming the id, e.g. ``/ai/assistants/{assistant_id}``; every operation
     whose path starts with it (any parameter names) addresses this kind."""
-    exists: Callable[[Emulator, str, Ids], bool]
+    exists: Callable[[R, str, Ids], bool]
     """(emulator, api_key, ids) → whether the tenant has it (deleted or not)."""
-    adopt: Callable[[Emulator, str, Ids, dict[str, Any]], None]
+    adopt: Callable[[R, str, Ids, dict[str, Any]], None]
     """(emulator, api_key, ids, synthesized record) → store it as if it had been created."""
     record_from: str | None = None
     """The path whose ``GET`` success schema describes the record (default: ``template``)."""
@@ -81,25 +94,25 @@ class Tombstones:
 
 
 @dataclass(frozen=True)
-class _Binding:
+class _Binding(Generic[R]):
     """A kind as one operation addresses it: which of the operation's path params are its ids."""
 
-    kind: IdKind
+    kind: IdKind[R]
     params: tuple[tuple[str, str], ...]  # (kind's param name, operation's param name)
     exact: bool  # the operation's path is the kind's own path (its DELETE leaves a tombstone)
 
 
-class ImplicitResources:
+class ImplicitResources(Generic[R]):
     """Resolves the ids an operation names; built once per emulator from every family's kinds."""
 
-    def __init__(self, emulator: Emulator, kinds: tuple[IdKind, ...]) -> None:
+    def __init__(self, emulator: R, kinds: tuple[IdKind[R], ...]) -> None:
         self.emulator = emulator
         self.kinds = kinds
-        self._bindings: dict[str, tuple[_Binding, ...]] = {}
+        self._bindings: dict[str, tuple[_Binding[R], ...]] = {}
         ordered = sorted(kinds, key=lambda k: len(_segments(k.template)))  # parents first
         for operation in emulator.index.operations:
             segs, names = _segments(operation.path), _names(operation.path)
-            found: list[_Binding] = []
+            found: list[_Binding[R]] = []
             for kind in ordered:
                 ksegs, knames = _segments(kind.template), _names(kind.template)
                 if len(ksegs) > len(segs) or segs[: len(ksegs)] != ksegs:
@@ -110,7 +123,7 @@ class ImplicitResources:
             if found:
                 self._bindings[operation.key] = tuple(found)
 
-    def kinds_for(self, operation: Operation) -> tuple[IdKind, ...]:
+    def kinds_for(self, operation: Operation) -> tuple[IdKind[R], ...]:
         return tuple(b.kind for b in self._bindings.get(operation.key, ()))
 
     def resolve(self, operation: Operation, api_key: str, path: Mapping[str, Any]) -> list[str]:
@@ -135,7 +148,7 @@ class ImplicitResources:
                 ids = tuple(str(path.get(on, "")) for _, on in binding.params)
                 self.emulator.state.tenant(api_key).store(Tombstones).deleted.add((binding.kind.kind, ids))
 
-    def record(self, kind: IdKind, ids: Ids) -> dict[str, Any]:
+    def record(self, kind: IdKind[R], ids: Ids) -> dict[str, Any]:
         """The document's record for ``kind``, seeded by the ids, its id field(s) set to them."""
         synth = self.emulator.synthesizer
         schema = self._record_schema(kind.record_from or kind.template)

@@ -51,8 +51,9 @@ def test_admin_token_from_option_or_env(guarded: str) -> None:
     assert runner.invoke(ctl_app, ["--url", guarded, "--admin-token", "s3cret", "faults", "add", "--method", "GET", "--status", "500"]).exit_code == 0
     listed = runner.invoke(ctl_app, ["--url", guarded, "--json", "faults", "list"], env={"TELNYX_EMULATOR_ADMIN_TOKEN": "s3cret"})
     assert listed.exit_code == 0 and '"status": 500' in listed.stdout
-    wrong = runner.invoke(ctl_app, ["--url", guarded, "--admin-token", "nope", "status"])
-    assert wrong.exit_code == 1 and "401" in wrong.stderr and "pass --admin-token" not in wrong.stderr
+    # A bearer that is not the admin token is an API key: scoped to that tenant, refused what acts on everyone.
+    wrong = runner.invoke(ctl_app, ["--url", guarded, "--admin-token", "nope", "clock", "advance", "1"])
+    assert wrong.exit_code == 1 and "403" in wrong.stderr and "admin token" in wrong.stderr and "pass --admin-token" not in wrong.stderr
 
 
 def test_telnyx_emulator_ctl_forwards(live: Live, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

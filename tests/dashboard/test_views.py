@@ -87,7 +87,8 @@ def test_with_an_admin_token_the_dashboard_needs_it_and_a_browser_signs_in_once(
         assert c.get("/_emulator/ui").status_code == 200
         assert c.get("/_emulator/ui/api/keys").json()["meta"] == {"admin_token": True}
         assert c.get("/_emulator/faults").status_code == 200  # the page drives the control API with the same cookie
-        assert c.get("/_emulator/faults", headers={"Authorization": "Bearer wrong"}).status_code == 401  # a wrong header still fails
+        # A header beats the cookie: a wrong bearer is an API key, a tenant, refused the all-tenant view.
+        assert c.get("/_emulator/snapshot", headers={"Authorization": "Bearer wrong"}).status_code == 403
         c.post("/_emulator/ui/logout")
         assert c.get("/_emulator/ui").status_code == 401
 

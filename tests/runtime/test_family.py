@@ -112,7 +112,7 @@ def test_one_manifest_is_all_a_new_family_needs(tmp_path: Path, fax_family: Fami
         assert c.post("/_emulator/faxes/f-2", params={"api_key": "test-key"}).status_code == 201
         doc = c.get("/_emulator/openapi.json").json()
         fax_id = {"name": "fax_id", "in": "path", "required": True, "schema": {"type": "string"}}  # declared by the table
-        assert doc["paths"]["/_emulator/faxes/{fax_id}"]["post"] == {"operationId": "sendFax", "summary": "Send a fax now", "parameters": [fax_id]}
+        assert doc["paths"]["/_emulator/faxes/{fax_id}"]["post"] == {"operationId": "sendFax", "summary": "Send a fax now", "parameters": [fax_id], "x-emulator-access": "admin"}
         kind_param = doc["paths"]["/_emulator/lifecycles/{kind}"]["put"]["parameters"][1]
         assert "fax_delivery" in kind_param["schema"]["enum"]
         # lifecycle kind steerable through the kernel's control API

@@ -18,9 +18,10 @@ The modules, in layers (each imports only layers above it in this list):
 - ``actions``/``texml``/``triggers``/``control``: dial and the call-wide commands, TeXML AI calls,
   events on demand, and the control API.
 
-The two places a lower layer has to reach a higher one go through ``events.CallHooks``, which
+The places a lower layer has to reach a higher one go through ``events.CallHooks``, which
 this manifest builds once per emulator: what the activities do when a call is answered or ends,
-and the re-arming of a restored store on its first use.
+which listener takes an input step scripted while it was waiting, and the re-arming of a
+restored store on its first use.
 """
 
 from emulator.families.calls import actions, ai, control, gather, media, pay, queue, recordings, relay, service, supervisor, texml
@@ -41,6 +42,7 @@ def call_hooks(_emulator: Emulator) -> CallHooks:
         answered=(media.start_on_answer,),
         hanging_up=(gather.end_on_hangup, media.end_on_hangup, queue.end_on_hangup),
         hung_up=(media.after_hangup, ai.after_hangup, supervisor.after_hangup),
+        offered=(gather.offered, ai.offered),
         restored=(service.rearm,),
     )
 

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from emulator.core.errors import ErrorItem, ValidationFailed
 from emulator.families.calls import gather, implicit, lifecycle, queue, service, supervisor
-from emulator.families.calls.commands import check_client_state, env_of, find_call, perform, require_fields
+from emulator.families.calls.commands import BASE_URL, check_client_state, env_of, find_call, perform, require_fields
 from emulator.families.calls.errors import CallEnded, CallNotAnswered, CannotExecute, InvalidCallControlId, InvalidSendDigits
 from emulator.families.calls.events import Env, emit
 from emulator.families.calls.model import Call
@@ -118,6 +118,7 @@ def dial(env: Env, body: dict[str, Any], *, on_answer: Any = None, session_id: s
 async def dial_call(ctx: RequestContext) -> dict[str, Any]:
     env = env_of(ctx)
     call = dial(env, ctx.json)
+    call.extra[BASE_URL] = ctx.base_url()
     data = call.status_json(env.iso, env.now())
     data.pop("end_time", None)
     return {"data": data}

@@ -84,19 +84,46 @@ def listen(env: Env, call: Call, session: AiSession, delay: float) -> None:
     def turn() -> None:
         if call.ai is not session or session.generation != gen:
             return
-        how, step = lifecycle.take_input(call, "say")
-        if how == "step" and step is not None:
-            lifecycle.later(env, call, step.after + AI_TURN_SECONDS, lambda: hear(env, call, session, step.text, gen))
-        elif how == "default" and session.kind == "ai_gather":
-            result = ai_params.fake_result(session.parameters, env.ids.random)
-            text = ai_params.utterance_for(result)
-            lifecycle.later(env, call, AI_TURN_SECONDS, lambda: hear(env, call, session, text, gen))
-        else:  # nothing coming yet: a control-API "say" is heard at once
-            session.waiting = True
+        _take(env, call, session, gen)
         if session.kind == "ai_gather":
             lifecycle.later(env, call, session.user_response_timeout, lambda: no_response(env, call, session, gen))
 
     lifecycle.later(env, call, delay, turn)
+
+
+def _take(env: Env, call: Call, session: AiSession, gen: int) -> bool:
+    """The other party's next utterance for turn ``gen``: a scripted ``say`` (the steps after it
+    run once it is heard), an unscripted party's default answer to an AI gather — or nothing yet:
+    the session waits, and a ``say`` from the control API (or a step scripted later, see
+    :func:`offered`) is heard then. Scripted silence leaves it waiting too."""
+    how, step = lifecycle.take_input(call, "say")
+    session.waiting = False
+    if how == "step" and step is not None:
+        lifecycle.later(env, call, step.after + AI_TURN_SECONDS, lambda: _scripted_utterance(env, call, session, step.text, gen))
+    elif how == "default" and session.kind == "ai_gather":
+        result = ai_params.fake_result(session.parameters, env.ids.random)
+        text = ai_params.utterance_for(result)
+        lifecycle.later(env, call, AI_TURN_SECONDS, lambda: hear(env, call, session, text, gen))
+    else:
+        session.waiting = True
+    return how in ("step", "silence")
+
+
+def _scripted_utterance(env: Env, call: Call, session: AiSession, text: str, gen: int) -> None:
+    if call.ai is not session or session.generation != gen:
+        return  # the session moved on (or ended): the words were never heard
+    hear(env, call, session, text, gen)
+    lifecycle.input_given(env, call)
+
+
+def offered(env: Env, call: Call) -> bool:
+    """``CallHooks.offered``: an AI gather / assistant waiting for the other party's next words,
+    with nothing on its way, takes the ``say`` (or silence) now at the head of the script. An AI
+    gather's no-response timeout keeps counting from when it started waiting."""
+    session = call.ai
+    if session is None or session.kind == "relay" or not session.waiting:
+        return False
+    return _take(env, call, session, session.generation)
 
 
 def no_response(env: Env, call: Call, session: AiSession, gen: int) -> None:

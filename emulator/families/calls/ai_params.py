@@ -214,7 +214,7 @@ def can_answer_again(remote: Remote) -> bool:
     script that has run out has nothing more to say."""
     if remote.steps:
         return remote.steps[0].action in ("say", "silence")
-    return not remote.scripted or not remote.auto
+    return remote.answers_by_default or remote.auto is False
 
 
 def follow_up(session: AiSession, result: dict[str, Any], remote: Remote) -> str | None:

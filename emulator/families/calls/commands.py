@@ -39,6 +39,11 @@ STATE_CONFLICTS = (CannotExecute, CallNotForked, StreamingInUse, AlreadyQueued, 
 call (90018) and an unanswered one (90034) are not among them: those hold in every mode."""
 
 
+BASE_URL = "base_url"
+"""``call.extra`` key: the address the app last reached the emulator at for the call (its dial or
+a command) — where links made for it later, without a request (a triggered recording), point."""
+
+
 def env_of(ctx: RequestContext) -> Env:
     return Env(ctx.emulator, ctx.tenant, ctx.warnings)
 
@@ -119,6 +124,7 @@ def perform(ctx: RequestContext, action: Action, *, require: Require = "answered
         call.client_state = previous
         raise
     call.extra.pop(FRESH, None)
+    call.extra[BASE_URL] = ctx.base_url()
     response = {"data": result if result is not None else {"result": "ok"}}
     if key is not None:
         store.commands[key] = (now, response)

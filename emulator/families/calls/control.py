@@ -8,6 +8,9 @@
   party now.
 - ``POST /_emulator/calls/{id}/events/{event_type}`` — send one event for the call on demand.
 
+A tenant caller (``Bearer <API key>``) lists, starts, scripts and drives its own calls only;
+another tenant's call ids are 404s to it.
+
 Script steps are objects ``{"action", "after", "digits", "text", "result"}`` or short strings:
 ``"answer"``, ``"busy"``, ``"no_answer"``, ``"reject"``, ``"voicemail"``, ``"fail"``, ``"manual"``,
 ``"amd machine"``, ``"press 123#"``, ``"say: my name is Ada"``, ``"silence"``, ``"hangup"``,
@@ -23,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from emulator.control.requests import emulator_of, parse, reply
+from emulator.control.requests import confine, emulator_of, own_key, owned, parse, reply, scope_key
 from emulator.core.errors import BadRequest, ErrorItem, NotFound, ValidationFailed
 from emulator.families.calls import ai, gather, lifecycle, service, supervisor
 from emulator.families.calls.commands import check_client_state
@@ -127,6 +130,13 @@ def locate(emulator: Emulator, call_id: str) -> tuple[Env, Call]:
     raise NotFound(f"No call with call_control_id {call_id!r}.")
 
 
+def locate_own(request: Request, call_id: str) -> tuple[Env, Call]:
+    """``locate``, except that a tenant caller finds only its own calls."""
+    env, call = locate(emulator_of(request), call_id)
+    owned(request, env.tenant.api_key, NotFound(f"No call with call_control_id {call_id!r}."))
+    return env, call
+
+
 def _live(call: Call) -> None:
     if not call.is_alive:
         raise CallEnded("This call is no longer active.")
@@ -134,7 +144,7 @@ def _live(call: Call) -> None:
 
 async def list_calls(request: Request) -> Response:
     emulator = emulator_of(request)
-    wanted = request.query_params.get("api_key")
+    wanted = scope_key(request)
     rows: list[dict[str, Any]] = []
     for key, tenant in emulator.state.tenants.items():
         store = tenant.stores().get(CallStore)
@@ -146,8 +156,7 @@ async def list_calls(request: Request) -> Response:
 
 
 async def get_call(request: Request) -> Response:
-    emulator = emulator_of(request)
-    env, call = locate(emulator, request.path_params["call_id"])
+    env, call = locate_own(request, request.path_params["call_id"])
     return reply(CallData(data={**call.dump(), "api_key": env.tenant.api_key, "is_alive": call.is_alive, "call_duration": call.duration(env.now())}))
 
 
@@ -155,7 +164,7 @@ async def inbound(request: Request) -> Response:
     """Someone calls the app: an incoming, parked call and its ``call.initiated``."""
     emulator = emulator_of(request)
     body = await parse(request, InboundRequest)
-    tenant = resolve_tenant(emulator, body.api_key or request.query_params.get("api_key"))
+    tenant = resolve_tenant(emulator, confine(request, body.api_key or request.query_params.get("api_key")))
     assert tenant is not None
     env = Env(emulator, tenant)
     check_client_state(env, {"client_state": body.client_state})
@@ -177,18 +186,21 @@ async def inbound(request: Request) -> Response:
 
 async def scripts(request: Request) -> Response:
     emulator = emulator_of(request)
+    mine = own_key(request)  # a tenant sees and clears its own scripts, not the shared ones
     if request.method == "GET":
-        out: dict[str, Any] = {"shared": {to: [r.to_json() for r in rs] for to, rs in service.shared_scripts(emulator).items()}}
+        shared = service.shared_scripts(emulator) if mine is None else {}
+        out: dict[str, Any] = {"shared": {to: [r.to_json() for r in rs] for to, rs in shared.items()}}
         for key, tenant in emulator.state.tenants.items():
             store = tenant.stores().get(CallStore)
-            if store is not None and store.scripts:
+            if store is not None and store.scripts and mine in (None, key):
                 out[key] = {to: [r.to_json() for r in rs] for to, rs in store.scripts.items()}
         return reply(ScriptListing(data=out))
     if request.method == "DELETE":
-        service.shared_scripts(emulator).clear()
-        for tenant in emulator.state.tenants.values():
+        if mine is None:
+            service.shared_scripts(emulator).clear()
+        for key, tenant in emulator.state.tenants.items():
             store = tenant.stores().get(CallStore)
-            if store is not None:
+            if store is not None and mine in (None, key):
                 store.scripts.clear()
         return reply(ScriptsCleared(cleared=True))
     body = await parse(request, ScriptRequest)
@@ -196,7 +208,7 @@ async def scripts(request: Request) -> Response:
     remote = parse_script(body.steps)
     if body.auto is not None:
         remote.auto = body.auto
-    api_key = body.api_key or request.query_params.get("api_key")
+    api_key = confine(request, body.api_key or request.query_params.get("api_key"))  # a tenant's script is its own
     if api_key:
         owner = resolve_tenant(emulator, api_key)
         assert owner is not None
@@ -208,8 +220,7 @@ async def scripts(request: Request) -> Response:
 
 async def act(request: Request) -> Response:
     """The other party does something now."""
-    emulator = emulator_of(request)
-    env, call = locate(emulator, request.path_params["call_id"])
+    env, call = locate_own(request, request.path_params["call_id"])
     verb = request.path_params["verb"]
     if verb not in VERBS:
         raise NotFound(f"Unknown call action {verb!r}.")
@@ -272,7 +283,7 @@ async def act(request: Request) -> Response:
 
 async def trigger_event(request: Request) -> Response:
     emulator = emulator_of(request)
-    env, call = locate(emulator, request.path_params["call_id"])
+    env, call = locate_own(request, request.path_params["call_id"])
     event_type = request.path_params["event_type"]
     if event_type not in TRIGGERS:
         raise NotFound(f"Unsupported event {event_type!r}; supported: {', '.join(sorted(TRIGGERS))}.")
@@ -309,36 +320,42 @@ CONTROL: tuple[ControlRoute, ...] = (
         "Simulated calls (filter with ?api_key=)",
         {"responses": {"200": {"description": "calls"}}},
         response=CallList,
+        access="tenant",
     ),
     ControlRoute(
         "POST", "/_emulator/calls/inbound", inbound, "startInboundCall",
         "Start an inbound call (from, to, connection_id, api_key, steps)",
         {"responses": {"201": {"description": "call"}}},
         body=InboundRequest, response=CallData,
+        access="tenant",
     ),
     ControlRoute(
         "GET", "/_emulator/calls/scripts", scripts, "listCallScripts",
         "Scripts waiting for a dial",
         {"responses": {"200": {"description": "scripts"}}},
         response=ScriptListing,
+        access="tenant",
     ),
     ControlRoute(
         "POST", "/_emulator/calls/scripts", scripts, "queueCallScript",
         "Queue the other party's steps for the next call to `to`",
         {"responses": {"201": {"description": "queued"}}},
         body=ScriptRequest, response=CallData,
+        access="tenant",
     ),
     ControlRoute(
         "DELETE", "/_emulator/calls/scripts", scripts, "clearCallScripts",
         "Drop all queued scripts",
         {"responses": {"200": {"description": "cleared"}}},
         response=ScriptsCleared,
+        access="tenant",
     ),
     ControlRoute(
         "GET", "/_emulator/calls/{call_id}", get_call, "getCall",
         "One simulated call",
         {"parameters": [_ID], "responses": {"200": {"description": "call"}}},
         response=CallData,
+        access="tenant",
     ),
     ControlRoute(
         "POST", "/_emulator/calls/{call_id}/events/{event_type}", trigger_event, "triggerCallEvent",
@@ -348,6 +365,7 @@ CONTROL: tuple[ControlRoute, ...] = (
             "responses": {"202": {"description": "emitted"}},
         },
         body=EventFields, response=TriggerResult,
+        access="tenant",
     ),
     ControlRoute(
         "POST", "/_emulator/calls/{call_id}/{verb}", act, "actAsOtherParty",
@@ -365,5 +383,6 @@ CONTROL: tuple[ControlRoute, ...] = (
             "responses": {"200": {"description": "done"}},
         },
         body=OtherPartyAction, response=ActResult,
+        access="tenant",
     ),
 )

@@ -11,7 +11,7 @@ from emulator.control.requests import Body, Reply
 from emulator.families.calls import lifecycle
 
 OUTCOME_ACTIONS = (*lifecycle.OUTCOMES, "manual")
-STEP_ACTIONS = (*OUTCOME_ACTIONS, "amd", "dtmf", "say", "silence", "hangup", "refer_fail", "siprec_fail")
+STEP_ACTIONS = (*OUTCOME_ACTIONS, "amd", "dtmf", "say", "silence", "wait", "hangup", "refer_fail", "siprec_fail")
 ALIASES = {"press": "dtmf", "digits": "dtmf", "speak": "say", "machine": "voicemail", "no-answer": "no_answer"}
 
 
@@ -48,6 +48,11 @@ class StepSpec(Body):
             return {"action": action, "text": rest.lstrip(": ")}
         if action == "amd":
             return {"action": action, "result": rest}
+        if action == "wait":  # "wait 2": the party pauses 2 s on the emulator clock
+            try:
+                return {"action": action, "after": float(rest or 0)}
+            except ValueError:
+                return {"action": action, "after": rest}  # strict float field: a 422 naming /after
         return {"action": action}
 
 
@@ -68,7 +73,8 @@ class InboundRequest(Body):
 class ScriptRequest(Body):
     to: str = Field(min_length=1, description="the number the script answers for")
     steps: list[StepSpec] | None = None
-    auto: bool | None = Field(default=None, description="run input steps without waiting for a listener")
+    auto: bool | None = Field(default=None, description="with nothing scripted left, a listener gets the default answer "
+                              "(unset: only unscripted calls do; true: always; false: never)")
     api_key: str | None = Field(default=None, description="only for this API key's calls; omitted = any key")
 
 

@@ -74,6 +74,10 @@ class CallHooks:
     """Before ``call.hangup``: running activities end, each reporting ``call_hangup``."""
     hung_up: tuple[CallHook, ...] = ()
     """After ``call.hangup``: what a finished call produces (recording saved, conversation ended)."""
+    offered: tuple[Callable[[Env, Call], bool], ...] = ()
+    """An input step reached the head of the other party's script (``lifecycle.run_remote``):
+    each listener in turn may take it now, if it is waiting with nothing on its way (it started
+    before the step was scripted, or while the party paused); True = taken."""
     restored: tuple[Callable[[Env, CallStore], None], ...] = ()
     """On a store restored from a snapshot (``rearm_pending``), before its first use: the
     re-arming of its timers (``service.rearm``)."""

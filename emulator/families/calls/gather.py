@@ -1,7 +1,8 @@
 """DTMF gathers: ``gather``, ``gather_using_audio``, ``gather_using_speak`` and ``gather_stop``.
 
 A gather optionally plays a prompt (speak / audio events), then listens: the other party's next
-scripted ``dtmf`` step (or, unscripted, digits that satisfy the gather) arrive as
+scripted ``dtmf`` step — taken when listening starts, or when it is scripted later while the
+gather still waits — (or, from an unscripted party, digits that satisfy the gather) arrive as
 ``call.dtmf.received`` one per digit, and the gather ends with ``call.gather.ended`` —
 ``valid``/``invalid`` by valid_digits, min/max digits and the terminating digit, ``timeout`` when
 nothing came in time (emulator clock), ``cancelled`` on gather_stop, ``call_hangup`` on hangup.
@@ -172,12 +173,36 @@ def listen(env: Env, call: Call, g: Gather) -> None:
     lifecycle.later(env, call, first_wait, lambda: _timed_out(env, call, g, gen, first=True))
     if g.kind == "gather":
         lifecycle.later(env, call, g.timeout, lambda: _overall_timeout(env, call, g))
+    _take(env, call, g)
+
+
+def _take(env: Env, call: Call, g: Gather) -> bool:
+    """The other party's answer to this try of the gather: a scripted press (the steps after it
+    run once it is pressed), scripted silence, an unscripted party's default — or nothing yet,
+    and the gather waits (``awaiting``) for a press scripted later (:func:`offered`)."""
     how, step = lifecycle.take_input(call, "dtmf")
+    g.awaiting = how == "nothing"
     if how == "step" and step is not None:
-        lifecycle.later(env, call, step.after, lambda: press(env, call, step.digits))
+        lifecycle.later(env, call, step.after, lambda: _scripted_press(env, call, step.digits))
     elif how == "default":
         digits = default_digits(g)
         lifecycle.later(env, call, 0.0, lambda: press(env, call, digits))
+    return how in ("step", "silence")
+
+
+def _scripted_press(env: Env, call: Call, digits: str) -> None:
+    press(env, call, digits)
+    lifecycle.input_given(env, call)
+
+
+def offered(env: Env, call: Call) -> bool:
+    """``CallHooks.offered``: a gather listening for its first input, with nothing on its way,
+    takes the press (or silence) now at the head of the script. Its timeouts keep counting from
+    when it started listening."""
+    g = call.gather
+    if g is None or g.prompt_playing or not g.awaiting:
+        return False
+    return _take(env, call, g)
 
 
 def press(env: Env, call: Call, digits: str) -> None:
@@ -193,6 +218,7 @@ def press(env: Env, call: Call, digits: str) -> None:
         if g.prompt_playing:  # a digit interrupts the prompt
             end_prompt(env, call, g, "completed")
             listen_after_interrupt(env, call, g)
+        g.awaiting = False  # digits are coming in: a press scripted now waits for the next listener
         collect(env, call, g, digit)
 
 

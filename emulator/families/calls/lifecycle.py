@@ -34,6 +34,9 @@ UNANSWERED: dict[str, tuple[str, str]] = {
 }
 OUTCOMES = ("answer", "voicemail", *UNANSWERED)
 INPUT_ACTIONS = ("dtmf", "say", "silence")
+PAUSED = "remote_paused_until"
+"""``call.extra`` key: while the other party pauses (a ``wait`` step), when the pause ends."""
+
 
 def later(env: Env, call: Call, delay: float, fn: Callable[[], Any], *, while_alive: bool = True) -> None:
     """Run ``fn`` after ``delay`` emulator seconds, unless the tenant was reset or (by default)
@@ -205,26 +208,55 @@ def start_amd(env: Env, call: Call) -> None:
 
 
 def run_remote(env: Env, call: Call) -> None:
-    """Run the non-input steps at the head of the script (``hangup``); input steps wait for a
-    listener (see :func:`take_input`)."""
+    """Play the script from its head, in order, up to the next step that needs a listener.
+
+    ``hangup`` ends the call after its ``after``; ``wait`` pauses the party for ``after`` seconds
+    of emulator time, then the run goes on (:func:`resume`). An input step (press / say /
+    silence) stops the run: it waits for a listener (:func:`take_input`) — or, when one is
+    already waiting (it started before the step was scripted, or during a pause), is handed to
+    it now through ``env.hooks.offered``. Whoever consumes an input step runs this again once
+    the input has been given, so the steps after it follow in order (``press 9``, ``hangup``)."""
     steps = call.remote.steps
     while steps and call.is_alive and call.state == "answered":
+        if PAUSED in call.extra:
+            return  # resume() goes on when the pause is over
         head = steps[0]
         if head.action in INPUT_ACTIONS:
+            any(offer(env, call) for offer in env.hooks.offered)  # the first waiting listener takes it
             return
         steps.pop(0)
         if head.action == "hangup":
             call.extra["remote_hangup_at"] = env.now() + head.after  # data, so a restore re-arms it
             later(env, call, head.after, lambda: remote_hangup(env, call))
             return
+        if head.action == "wait":
+            call.extra[PAUSED] = env.now() + head.after  # data, so a restore re-arms it
+            later(env, call, head.after, lambda: resume(env, call))
+            return
         # outcome steps (answer/busy/...) only matter before the call is answered: skip
+
+
+def resume(env: Env, call: Call) -> None:
+    """A ``wait`` step is over: the script goes on from the next step."""
+    call.extra.pop(PAUSED, None)
+    run_remote(env, call)
+
+
+def input_given(env: Env, call: Call) -> None:
+    """A listener has received a scripted input (the digits were pressed, the words heard): the
+    steps after it run now."""
+    run_remote(env, call)
 
 
 def take_input(call: Call, kind: str) -> tuple[str, Step | None]:
     """What the other party gives a listener of ``kind`` (``dtmf`` or ``say``):
     ``("step", step)`` a scripted input, ``("silence", step)`` scripted silence,
-    ``("default", None)`` the deterministic default, or ``("nothing", None)``."""
+    ``("default", None)`` the deterministic default of an unscripted party
+    (:attr:`Remote.answers_by_default`), or ``("nothing", None)``: the listener waits (its own
+    timeouts run) and may still be offered a step scripted later (``run_remote``)."""
     steps = call.remote.steps
+    if PAUSED in call.extra:
+        return "nothing", None  # the party is pausing (a ``wait`` step)
     if steps:
         head = steps[0]
         if head.action == kind:
@@ -234,7 +266,7 @@ def take_input(call: Call, kind: str) -> tuple[str, Step | None]:
             steps.pop(0)
             return "silence", head
         return "nothing", None  # the party will do something else first (e.g. speak, hang up)
-    if call.remote.auto:
+    if call.remote.answers_by_default:
         return "default", None
     return "nothing", None
 

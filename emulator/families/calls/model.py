@@ -55,8 +55,11 @@ class Remote:
     """The party at the other end: how it answers, then the inputs it will give, in order.
 
     Input steps (``dtmf``/``say``/``silence``) wait at the head of ``steps`` until something listens
-    (a gather, an AI gather, an assistant); ``hangup`` runs when it reaches the head. With nothing
-    queued and ``auto`` on, a listener gets a deterministic default answer that completes it."""
+    (a gather, an AI gather, an assistant); ``hangup`` and ``wait`` run when they reach the head,
+    and the steps after an input step run once a listener has taken it (``lifecycle.run_remote``).
+    With nothing queued, a listener of a party that :attr:`answers_by_default` gets a
+    deterministic default answer that completes it; any other party gives nothing, so the
+    listener's own timeouts end it."""
 
     outcome: str = "answer"  # answer | busy | no_answer | reject | voicemail | fail
     answer_after: float | None = None  # None = settings.answer_delay
@@ -64,8 +67,17 @@ class Remote:
     greeting_result: str | None = None
     steps: list[Step] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)  # "refer_fail" / "siprec_fail", used once each
-    auto: bool = True
+    auto: bool | None = None  # None: as answers_by_default says for scripted / unscripted parties
     scripted: bool = False
+
+    @property
+    def answers_by_default(self) -> bool:
+        """Whether a listener with nothing scripted for it gets the default answer: an unscripted
+        party (nobody queued a script for the call) does, so calls complete with no setup; a
+        scripted party does only with ``auto: true`` — its script says everything it does, and
+        one that has run out (or is still to be written, live) says nothing. ``auto: false``
+        silences an unscripted party too (driven live from the control API)."""
+        return self.auto if self.auto is not None else not self.scripted
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -106,6 +118,7 @@ class Gather:
     generation: int = 0  # bumps per try so stale timers do nothing
     prompt_playing: bool = False
     current_media: str | None = None  # the audio the prompt is playing (for playback events)
+    awaiting: bool = False  # listening with no scripted input on its way: a step scripted now is offered to it
 
 
 @dataclass

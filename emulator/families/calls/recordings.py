@@ -232,6 +232,6 @@ CONTROL: tuple[ControlRoute, ...] = (
                             "description": "<token>.wav or <token>.mp3, as given in the recording's URL"}],
             "responses": {"200": {"description": "WAV audio", "content": {"audio/wav": {}}}, "404": {"description": "no such recording"}},
         },
-        public=True,
+        access="public",  # like a pre-signed link: the unguessable token is the secret
     ),
 )

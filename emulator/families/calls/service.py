@@ -11,8 +11,8 @@ persisted state, so nothing waits for a request):
 
 - a ringing outbound call: its answer / busy / no-answer outcome, still due at dial + delay
   (a transfer's new leg still bridges on answer: that hook is a named function, its target data);
-- an answered call: its ``time_limit_secs`` hangup, due at answer + limit, and the other party's
-  scripted ``hangup`` step that was waiting on its delay;
+- an answered call: its ``time_limit_secs`` hangup, due at answer + limit, the other party's
+  scripted ``hangup`` step that was waiting on its delay, and the end of its ``wait`` step;
 - a queued call: its ``max_wait_time_secs`` departure, due at enqueue + wait;
 - a gather: its prompt ends now (``completed``) and it listens again, timeouts counted from the
   restore; digits already collected are kept;
@@ -56,6 +56,9 @@ def rearm(env: Env, store: CallStore) -> None:
             hangup_at = call.extra.get("remote_hangup_at")
             if isinstance(hangup_at, int | float):
                 lifecycle.later(env, call, hangup_at - env.now(), functools.partial(lifecycle.remote_hangup, env, call))
+            paused_until = call.extra.get(lifecycle.PAUSED)
+            if isinstance(paused_until, int | float):
+                lifecycle.later(env, call, paused_until - env.now(), functools.partial(lifecycle.resume, env, call))
         q = store.queue_of(call.call_control_id)
         if q is not None:
             queue.arm_timeout(env, call, q.members[(q.position(call.call_control_id) or 1) - 1])

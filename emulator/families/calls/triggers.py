@@ -3,14 +3,16 @@
 Events that mean a state change go through the real logic (``call.hangup`` hangs the call up,
 ``call.answered`` answers a ringing call, ``call.dtmf.received`` presses a digit), so what
 follows stays consistent; the rest are emitted with the call's ids, its client_state, sensible
-defaults and any fields given in the body.
+defaults and any fields given in the body. ``call.recording.saved`` files a (silent) recording,
+so the URLs it names serve audio like those of a real ``record_stop``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from emulator.families.calls import gather, lifecycle
+from emulator.families.calls import gather, lifecycle, recordings
+from emulator.families.calls.commands import BASE_URL
 from emulator.families.calls.errors import CallEnded, CallNotAnswered, CannotExecute
 from emulator.families.calls.events import Env, emit
 from emulator.families.calls.model import Call
@@ -43,7 +45,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "streaming.failed": {"failure_reason": "connection_failed", "stream_type": "websocket"},
     "call.fork.started": {"stream_type": "decrypted"},
     "call.fork.stopped": {"stream_type": "decrypted"},
-    "call.recording.saved": {"channels": "single", "recording_urls": {}, "public_recording_urls": {}},
+    "call.recording.saved": {"channels": "single"},  # + a served recording: see _recording_saved
     "call.recording.error": {"reason": "Internal server error"},
     "call.transcription": {"transcription_data": {"transcript": "hello", "confidence": 0.98, "is_final": True}},
     "call.conversation.ended": {"calling_party_type": "pstn", "duration_sec": 0},
@@ -74,4 +76,29 @@ def trigger(env: Env, call: Call, event_type: str, body: dict[str, Any]) -> Any:
             raise CallNotAnswered("A digit needs an answered call and one DTMF symbol.")
         gather.press(env, call, digit)
         return None
+    if event_type == "call.recording.saved":
+        return emit(env, call, event_type, {**DEFAULTS[event_type], **_recording_saved(env, call, body), **body})
     return emit(env, call, event_type, {**DEFAULTS[event_type], **body})
+
+
+def _recording_saved(env: Env, call: Call, body: dict[str, Any]) -> dict[str, Any]:
+    """The recording a triggered ``call.recording.saved`` names: one really filed (so its URLs
+    are served, like those of ``record_stop``), spanning nothing — the audio is the emulator's
+    silent recording. A recording running on the call is left running. The URLs use the address
+    the app last reached the emulator at for this call (``commands.perform``)."""
+    channels = "dual" if body.get("channels") == "dual" else "single"
+    fmt = "mp3"  # what record_start is mostly asked for; the URL serves WAV, as record_stop's do
+    running = call.recording
+    base_url = call.extra.get(BASE_URL)
+    recordings.begin(env, call, channels=channels, fmt=fmt, base_url=base_url if isinstance(base_url, str) else None)
+    saved = recordings.save(env, call)
+    call.recording = running
+    assert saved is not None  # begin() just started it
+    urls = {fmt: saved["url"]}
+    return {
+        "recording_id": saved["recording_id"],
+        "recording_started_at": env.iso(saved["started_at"]),
+        "recording_ended_at": env.iso(saved["ended_at"]),
+        "recording_urls": urls,
+        "public_recording_urls": dict(urls),
+    }

@@ -47,5 +47,6 @@ CONTROL: tuple[ControlRoute, ...] = (
             },
         },
         body=EndRequest, response=Ended,
+        access="tenant",
     ),
 )

@@ -77,7 +77,7 @@ def _adopt_assignment(emulator: Emulator, api_key: str, ids: Ids, _record: dict[
     _insights(emulator, api_key).members.setdefault(ids["group_id"], []).append(ids["insight_id"])
 
 
-ID_KINDS: tuple[IdKind, ...] = (
+ID_KINDS: tuple[IdKind[Emulator], ...] = (
     IdKind(CONVERSATION, "/ai/conversations/{conversation_id}", _conversation_exists, _adopt_conversation),
     IdKind("insight", "/ai/conversations/insights/{insight_id}", _insight_exists, _adopt_insight),
     IdKind("insight_group", _GROUPS, _group_exists, _adopt_group),

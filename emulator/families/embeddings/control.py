@@ -11,7 +11,7 @@ from pydantic import Field
 from starlette.requests import Request
 from starlette.responses import Response
 
-from emulator.control.requests import Reply, emulator_of, reply
+from emulator.control.requests import Reply, confine, emulator_of, reply
 from emulator.control.table import API_KEY_PARAM
 from emulator.core.errors import BadRequest, NotFound, PayloadTooLarge
 from emulator.families.embeddings.bucket_store import BucketStore
@@ -44,7 +44,7 @@ class FileList(Reply):
 
 def _store(request: Request) -> BucketStore:
     emulator = emulator_of(request)
-    api_key = request.query_params.get("api_key") or request.headers.get("x-api-key")
+    api_key = confine(request, request.query_params.get("api_key") or request.headers.get("x-api-key"))  # a tenant: its own
     if not api_key:
         raise BadRequest("Name the tenant: ?api_key=<the API key the files belong to>.")
     return emulator.state.tenant(api_key).store(BucketStore)
@@ -103,21 +103,25 @@ CONTROL: tuple[ControlRoute, ...] = (
         "Files uploaded for an API key",
         {"parameters": [API_KEY_PARAM], "responses": {"200": {"description": "files"}}},
         response=FileList,
+        access="tenant",
     ),
     ControlRoute(
         "PUT", "/_emulator/buckets/{bucket}/{filename:path}", put_file, "putBucketFile",
         "Upload a file (raw body) into an API key's bucket",
         {**_FILE, "requestBody": {"content": {"*/*": {"schema": {"format": "binary", "type": "string"}}}}, "responses": {"201": {"description": "stored"}}},
         response=StoredFile,
+        access="tenant",
     ),
     ControlRoute(
         "GET", "/_emulator/buckets/{bucket}/{filename:path}", get_file, "getBucketFile",
         "The file's bytes",
         {**_FILE, "responses": {"200": {"description": "bytes", "content": {"*/*": {}}}, "404": {"description": "absent"}}},
+        access="tenant",
     ),
     ControlRoute(
         "DELETE", "/_emulator/buckets/{bucket}/{filename:path}", delete_file, "deleteBucketFile",
         "Delete a file",
         {**_FILE, "responses": {"204": {"description": "deleted"}, "404": {"description": "absent"}}},
+        access="tenant",
     ),
 )

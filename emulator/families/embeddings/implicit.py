@@ -152,7 +152,7 @@ def _adopt_cluster(emulator: Emulator, api_key: str, ids: Ids, record: dict[str,
     emulator.state.tenant(api_key).store(ClusterStore).tasks[task_id] = {"info": info, "clusters": clusters}
 
 
-ID_KINDS: tuple[IdKind, ...] = (
+ID_KINDS: tuple[IdKind[Emulator], ...] = (
     IdKind(kind="embedding_task", template="/ai/embeddings/{task_id}", exists=_task_exists, adopt=_adopt_task),
     IdKind(kind=EMBEDDED_BUCKET, template="/ai/embeddings/buckets/{bucket_name}", exists=_bucket_exists, adopt=_adopt_bucket),
     IdKind(kind="cluster", template="/ai/clusters/{task_id}", exists=_cluster_exists, adopt=_adopt_cluster),

@@ -18,7 +18,7 @@ from pydantic import Field
 from starlette.requests import Request
 from starlette.responses import Response
 
-from emulator.control.requests import Body, Reply, emulator_of, parse, reply
+from emulator.control.requests import Body, Reply, confine, emulator_of, parse, reply
 from emulator.core.errors import BadRequest, NotFound
 from emulator.fakes.stt import TranscriptionLog, TranscriptScripts
 from emulator.families.speech.transcripts import GLOBAL_SCOPE
@@ -46,7 +46,9 @@ class TranscriptListing(Reply):
     total_seconds: int | float | None = Field(default=None, description="with ?api_key=: audio seconds transcribed")
 
 
-def _scope(value: Any) -> str:
+def _scope(request: Request, value: Any) -> str:
+    """The scope named (an API key, or omitted: every key); a tenant caller's is always its own."""
+    value = confine(request, value)
     if value is None:
         return GLOBAL_SCOPE
     if not isinstance(value, str) or not value:
@@ -66,7 +68,7 @@ async def script_transcript(request: Request) -> Response:
             raise BadRequest("audio_base64 is not valid base64.") from exc
     if not isinstance(digest, str) or not _HEX.fullmatch(digest):
         raise BadRequest("sha256 must be the 64-hex-digit SHA-256 of the audio file (or send audio_base64).")
-    scope = _scope(body.api_key)
+    scope = _scope(request, body.api_key)
     emulator.state.tenant(scope).store(TranscriptScripts).put(digest, text)
     return reply(ScriptedTranscript(sha256=digest.lower(), text=text, api_key=None if scope == GLOBAL_SCOPE else scope), status_code=201)
 
@@ -74,7 +76,7 @@ async def script_transcript(request: Request) -> Response:
 async def list_transcripts(request: Request) -> Response:
     """Scripted transcripts in a scope, and (for an API key) the transcriptions it made."""
     emulator = emulator_of(request)
-    scope = _scope(request.query_params.get("api_key"))
+    scope = _scope(request, request.query_params.get("api_key"))
     tenant = emulator.state.tenant(scope)
     out: dict[str, Any] = {"scripts": tenant.store(TranscriptScripts).dump()}
     if scope != GLOBAL_SCOPE:
@@ -86,7 +88,7 @@ async def list_transcripts(request: Request) -> Response:
 
 async def delete_transcript(request: Request) -> Response:
     emulator = emulator_of(request)
-    scope = _scope(request.query_params.get("api_key"))
+    scope = _scope(request, request.query_params.get("api_key"))
     if not emulator.state.tenant(scope).store(TranscriptScripts).remove(request.path_params["sha256"]):
         raise NotFound("No transcript is scripted for that hash in this scope.")
     return Response(status_code=204)
@@ -98,6 +100,7 @@ CONTROL: tuple[ControlRoute, ...] = (
         "Script the transcript returned for an audio file (by SHA-256)",
         {"responses": {"201": {"description": "scripted"}}},
         body=TranscriptRequest, response=ScriptedTranscript,
+        access="tenant",
     ),
     ControlRoute(
         "GET", "/_emulator/transcripts", list_transcripts, "listTranscripts",
@@ -107,6 +110,7 @@ CONTROL: tuple[ControlRoute, ...] = (
             "responses": {"200": {"description": "listing"}},
         },
         response=TranscriptListing,
+        access="tenant",
     ),
     ControlRoute(
         "DELETE", "/_emulator/transcripts/{sha256}", delete_transcript, "deleteTranscript",
@@ -118,5 +122,6 @@ CONTROL: tuple[ControlRoute, ...] = (
             ],
             "responses": {"204": {"description": "removed"}, "404": {"description": "absent"}},
         },
+        access="tenant",
     ),
 )

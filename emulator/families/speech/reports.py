@@ -32,6 +32,6 @@ CONTROL: tuple[ControlRoute, ...] = (
             "parameters": [{"name": "report_id", "in": "path", "required": True, "schema": {"type": "string"}}],
             "responses": {"200": {"description": "CSV", "content": {"text/csv": {}}}, "404": {"description": "unknown or not complete"}},
         },
-        public=True,
+        access="public",
     ),
 )

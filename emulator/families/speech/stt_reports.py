@@ -62,7 +62,7 @@ def _adopt(emulator: Emulator, api_key: str, ids: Ids, record: dict[str, Any]) -
         "csv": report_csv(entries)}
 
 
-ID_KINDS: tuple[IdKind, ...] = (
+ID_KINDS: tuple[IdKind[Emulator], ...] = (
     IdKind(kind="stt_report", template="/legacy/reporting/batch_detail_records/speech_to_text/{id}", exists=_exists, adopt=_adopt),
 )
 
