@@ -50,7 +50,6 @@ from emulator.http.dispatch import Api
 from emulator.http.journaling import Journaling
 from emulator.http.request_id import RequestIdMiddleware
 from emulator.http.saves import SaveAfterWrites
-from emulator.http.self_check import SelfCheck
 from emulator.openapi.index import OperationIndex
 from emulator.openapi.loader import SpecDocument, load_document
 from emulator.openapi.synth import Synthesizer
@@ -161,6 +160,14 @@ def _after_reset(emulator: Emulator) -> Callable[[EmulatorState, str | None], No
     return on_reset
 
 
+def _self_check(emulator: Emulator) -> Callable[[ASGIApp], ASGIApp]:
+    """The --self-check wrapper. Imported only when asked for: openapi-core costs ~46 MB and
+    ~0.65 s at start-up, which nobody else should pay."""
+    from emulator.http.self_check import SelfCheck  # noqa: PLC0415 - see the docstring
+
+    return lambda app: SelfCheck(app, emulator=emulator)
+
+
 def api_chain(emulator: Emulator) -> ASGIApp:
     """The API request path, outermost first (see the module docstring)."""
     settings, services = emulator.settings, emulator.services
@@ -169,7 +176,7 @@ def api_chain(emulator: Emulator) -> ASGIApp:
         lambda app: Journaling(app, journal=services.journal, clock=emulator.state.clock),
         *([lambda app: SaveAfterWrites(app, persistence=p)] if (p := services.persistence) is not None else []),
         lambda app: RequestIdMiddleware(app, log_requests=settings.access_log),
-        *([lambda app: SelfCheck(app, emulator=emulator)] if settings.self_check else []),
+        *([_self_check(emulator)] if settings.self_check else []),
     ]
     app: ASGIApp = Api(emulator)
     for wrap in reversed(wrappers):

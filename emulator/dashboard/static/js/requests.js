@@ -56,6 +56,8 @@ export function list() {
     live(name, r) {
       if (name !== "request" || !tbody || cursors.length > 1) return;
       if (filtered()) { load(); return; } // the server applies globs and status classes
+      // The page load and the live stream can both bring the newest request: show it once.
+      if (rows.some((x) => x.seq === r.seq) || (rows.length && r.seq < rows[0].seq)) return;
       rows.unshift(r);
       meta.total += 1;
       const tr = tableRow(columns, r, rowAttrs);
