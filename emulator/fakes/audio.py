@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 import shutil
 import struct
 import subprocess
@@ -128,8 +129,6 @@ def _letter(ch: str, rate: int, f0: int, speed: float) -> array:
 
 
 def split_sentences(text: str) -> list[str]:
-    import re  # noqa: PLC0415 - only needed here
-
     parts = [p.strip() for p in re.split(r"(?<=[.!?])\s+|\n+", text)]
     return [p for p in parts if p]
 

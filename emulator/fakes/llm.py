@@ -28,6 +28,7 @@ import functools
 import hashlib
 import math
 import random
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
@@ -130,8 +131,6 @@ def _digest(*parts: object) -> str:
 @functools.lru_cache(maxsize=1024)
 def _name_parts(name: str) -> tuple[str, ...]:
     """The words of a tool's name (cached: the same tools come with every turn)."""
-    import re  # noqa: PLC0415
-
     spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", name).replace("_", " ").replace("-", " ")
     return tuple(p.lower() for p in spaced.split() if len(p) >= 3 and p.lower() not in replies.STOPWORDS)
 

@@ -22,6 +22,7 @@ import time
 from collections import deque
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs
 
 from openapi_core import Config, OpenAPI
 from openapi_core.templating.responses.exceptions import ResponseNotFound
@@ -182,7 +183,6 @@ class SelfCheck:
     def _check(self, scope: Scope, start: Message, body: bytes) -> list[str]:
         """Only what the emulator says is checked: the request is the client's (and a request
         the document forbids still deserves a response the document allows)."""
-        from urllib.parse import parse_qs  # noqa: PLC0415 - only with --self-check
 
         query = {k: v[-1] for k, v in parse_qs(scope.get("query_string", b"").decode("latin-1")).items()}
         status = int(start["status"])

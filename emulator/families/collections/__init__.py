@@ -5,7 +5,7 @@ its operations are additions from the official SDK (``openapi/derive/additions.p
 from typing import Any
 
 from emulator.families.collections import handlers
-from emulator.families.collections.store import CollectionStore
+from emulator.families.collections.store import CollectionStore, settings_record
 from emulator.runtime.emulator import Emulator
 from emulator.runtime.family import Family
 from emulator.runtime.implicit import IdKind, Ids
@@ -33,8 +33,6 @@ def _adopt_slug(emulator: Emulator, api_key: str, ids: Ids, _record: dict[str, A
 
 
 def _record_for(uuid: str, slug: str, now: str) -> dict[str, Any]:
-    from emulator.families.collections.store import settings_record  # noqa: PLC0415
-
     return {"uuid": uuid, "name": slug, "slug": slug, "description": None, "record_type": "ai_collection", "status": "active",
             "settings": settings_record(), "sources": [], "created_at": now, "updated_at": now}
 

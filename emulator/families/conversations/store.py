@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import builtins
 import copy
+import json
 import time
 import uuid
 from collections.abc import Callable
@@ -236,8 +237,6 @@ def _normalise_tool_call(call: dict[str, Any], index: int) -> dict[str, Any]:
     function = call.get("function") or {}
     arguments = function.get("arguments", "{}")
     if not isinstance(arguments, str):
-        import json  # noqa: PLC0415
-
         arguments = json.dumps(arguments)
     return {
         "id": str(call.get("id") or f"call_{index}"),
