@@ -109,6 +109,11 @@ class ImplicitResources(Generic[R]):
         self.emulator = emulator
         self.kinds = kinds
         self._bindings: dict[str, tuple[_Binding[R], ...]] = {}
+        # GET success schemas by path shape, found once (adopting a record must not scan the document)
+        self._get_schemas: dict[tuple[str, ...], Any] = {}
+        for operation in emulator.index.operations:
+            if operation.method == "GET":
+                self._get_schemas.setdefault(tuple(_segments(operation.path)), operation.success_content()[1])
         ordered = sorted(kinds, key=lambda k: len(_segments(k.template)))  # parents first
         for operation in emulator.index.operations:
             segs, names = _segments(operation.path), _names(operation.path)
@@ -173,8 +178,4 @@ class ImplicitResources(Generic[R]):
         return data if data is not None else schema
 
     def _record_schema(self, template: str) -> Any:
-        wanted = _segments(template)
-        for operation in self.emulator.index.operations:
-            if operation.method == "GET" and _segments(operation.path) == wanted:
-                return operation.success_content()[1]
-        return None
+        return self._get_schemas.get(tuple(_segments(template)))
