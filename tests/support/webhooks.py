@@ -12,11 +12,13 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import orjson
+
+from emulator.testing.receiver import serve_http
 
 Action = tuple[Any, ...]  # ("ok",) | ("status", code) | ("sleep", seconds) | ("close",)
 
@@ -42,29 +44,7 @@ class Receiver:
         self.requests: list[Received] = []
         self._scripts: dict[str, deque[Action]] = {}
         self._lock = threading.Condition()
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"  # keep-alive, like real receivers
-
-            def setup(self) -> None:
-                super().setup()
-                # Headers and body are written separately: without this, Nagle + delayed ACK
-                # add ~40 ms to every keep-alive response.
-                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-            def do_POST(self) -> None:
-                receiver._handle(self)
-
-            do_GET = do_POST
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self.thread.start()
+        self.server, self.thread = serve_http(self._handle, name="test-receiver")
 
     def url(self, path: str = "/hook") -> str:
         return f"http://127.0.0.1:{self.server.server_port}{path}"
