@@ -3,12 +3,11 @@
 It builds the runtime from the kernel and ``FAMILIES`` (the only list of API families) and lists
 the API request chain in order, outermost first::
 
-    transport faults → journal → save after writes → request id →
+    exchange (request id, journal, save after writes, transport faults, access log) →
         route → auth → body → faults/rate/latency → validate → handler → render
 
-The first four are ASGI middlewares (``faults/transport.py``, ``http/journaling.py``,
-``http/saves.py``, ``http/request_id.py``); the rest is :class:`emulator.http.dispatch.Api`, one
-step per line. Control-API requests (``/_emulator``) take Starlette's router instead, behind one
+The exchange is one ASGI layer (``http/exchange.py``); the rest is
+:class:`emulator.http.dispatch.Api`, one step per line. Control-API requests (``/_emulator``) take Starlette's router instead, behind one
 admin-token guard and one exception handler (``control/guard.py``).
 """
 
@@ -44,12 +43,10 @@ from emulator.dashboard import routes as dashboard
 from emulator.fakes.llm import ModelEngine
 from emulator.families import FAMILIES
 from emulator.faults.chain import FaultChain
-from emulator.faults.transport import TransportFaults
 from emulator.http.binding import collect
 from emulator.http.dispatch import Api
-from emulator.http.journaling import Journaling
+from emulator.http.exchange import Exchanges
 from emulator.http.request_id import RequestIdMiddleware
-from emulator.http.saves import SaveAfterWrites
 from emulator.openapi.index import OperationIndex
 from emulator.openapi.loader import SpecDocument, load_document
 from emulator.openapi.synth import Synthesizer
@@ -171,17 +168,16 @@ def _self_check(emulator: Emulator) -> Callable[[ASGIApp], ASGIApp]:
 def api_chain(emulator: Emulator) -> ASGIApp:
     """The API request path, outermost first (see the module docstring)."""
     settings, services = emulator.settings, emulator.services
-    wrappers: list[Callable[[ASGIApp], ASGIApp]] = [
-        TransportFaults,
-        lambda app: Journaling(app, journal=services.journal, clock=emulator.state.clock),
-        *([lambda app: SaveAfterWrites(app, persistence=p)] if (p := services.persistence) is not None else []),
-        lambda app: RequestIdMiddleware(app, log_requests=settings.access_log),
-        *([_self_check(emulator)] if settings.self_check else []),
-    ]
     app: ASGIApp = Api(emulator)
-    for wrap in reversed(wrappers):
-        app = wrap(app)
-    return app
+    if settings.self_check:
+        app = _self_check(emulator)(app)
+    return Exchanges(
+        app,
+        journal=services.journal,
+        clock=emulator.state.clock,
+        persistence=services.persistence,
+        log_requests=settings.access_log,
+    )
 
 
 def create_app(settings: Settings | None = None, *, doc: SpecDocument | None = None, families: tuple[Family, ...] = FAMILIES) -> Starlette:

@@ -1,7 +1,7 @@
 """The request journal: the last N API requests, what users reach for when a test fails — and
 what they assert on (``GET /_emulator/journal``, ``POST /_emulator/journal/count``).
 
-Filled by :class:`emulator.http.journaling.Journaling` once a response is finished (or the
+Filled by :class:`emulator.http.exchange.Exchange` once a response is finished (or the
 connection dropped by a fault). Bounded twice: a ``deque`` of ``journal_size`` entries, and each
 request and response body kept up to :data:`BODY_LIMIT` bytes (marked ``truncated``), so a
 long-running emulator does not grow without limit.

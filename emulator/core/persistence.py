@@ -14,7 +14,7 @@ naming it). A file written before the rows were split (one ``snapshot`` row) is 
 
 When it saves (``persist_debounce``)
 ------------------------------------
-``0`` (the default) is *durable*: ``http/saves.py`` saves a successful write before the last
+``0`` (the default) is *durable*: the API's exchange (``http/exchange.py``) saves a successful write before the last
 byte of its response leaves, so an acknowledged write is on disk. Only what the request can have
 changed is written, in one transaction: the caller's tenant (plus tenants that are not saved
 yet), the services and the clock; unchanged rows are skipped (compared with what was last written). WAL with

@@ -5,7 +5,9 @@ we look for the server's per-request object behind ``send`` (uvicorn's ``Request
 exposes its asyncio ``transport``) and close or abort it. Where no transport can be found (the
 in-process test transports) we raise ``ConnectionResetError`` instead, which those transports
 surface to the client as a failed request. The fault chain (``faults/chain.py``) decides; it
-leaves ``scope["state"]["transport_fault"]`` for this middleware, the outermost of the API chain.
+leaves ``scope["state"]["transport_fault"]``, and the API's exchange (``http/exchange.py``)
+sends the response through a :class:`FaultySend` from then on. Requests without a transport
+fault never meet this module: it costs them nothing.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Send
 
 
 def find_server_cycle(send: Any, depth: int = 0) -> Any:
@@ -35,81 +37,79 @@ def find_server_cycle(send: Any, depth: int = 0) -> Any:
     return None
 
 
-class _Dropped(Exception):
+class Dropped(Exception):
     """Raised into the app once its connection is gone, so a streaming body stops generating."""
 
 
-class TransportFaults:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+class FaultySend:
+    """The server's ``send`` for one response, as the transport fault ``fault`` spoils it.
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        state = scope.setdefault("state", {})
-        dropped = [False]
-        held: list[Message] = []  # the start message and body chunks of a truncated response
-        sent_chunks = [0]
-        sent_bytes = [0]
+    ``fault`` is the chain's record: ``kind`` (reset, empty, truncate, stream_cut) and
+    ``cut_after_bytes`` / ``cut_after_chunks``. Once the connection is dropped, ``dropped`` is
+    True and further sends raise :class:`Dropped` (the exchange swallows what follows from it).
+    """
 
-        async def drop(graceful: bool) -> None:
-            cycle = find_server_cycle(send)
-            if cycle is None:
-                raise ConnectionResetError("connection dropped by an emulator fault rule")
-            dropped[0] = True
-            transport = cycle.transport
-            if graceful:
-                transport.close()  # flushes what was written (a truncated body), then FIN
-            else:
-                transport.abort()  # discards buffers: the client sees a reset / empty reply
-            for _ in range(50):  # let the server notice, so it does not answer on our behalf
-                if getattr(cycle, "disconnected", True):
-                    break
-                await asyncio.sleep(0.01)
+    __slots__ = ("dropped", "fault", "held", "send", "sent_bytes", "sent_chunks")
 
-        async def send_wrapper(message: Message) -> None:
-            if dropped[0]:
-                raise _Dropped()
-            fault = state.get("transport_fault")
-            if fault is None:
-                await send(message)
-                return
-            kind = fault["kind"]
-            if kind in ("reset", "empty"):
-                await drop(graceful=kind == "empty")
-                raise _Dropped()
-            if kind == "truncate":
-                held.append(message)
-                if message["type"] == "http.response.body" and not message.get("more_body", False):
-                    body = b"".join(m.get("body", b"") for m in held[1:])
-                    cut = fault["cut_after_bytes"]
-                    cut = len(body) // 2 if cut is None else min(cut, max(0, len(body) - 1))
-                    await send(held[0])
-                    await send({"type": "http.response.body", "body": body[:cut], "more_body": True})
-                    await drop(graceful=True)
-                return
-            # stream_cut: pass the head of the stream through, then cut.
-            if message["type"] == "http.response.start":
-                await send(message)
-                return
-            chunk = message.get("body", b"")
-            limit_bytes = fault["cut_after_bytes"]
-            if limit_bytes is not None:
-                room = limit_bytes - sent_bytes[0]
-                if room > 0:
-                    part = chunk[:room]
-                    sent_bytes[0] += len(part)
-                    await send({"type": "http.response.body", "body": part, "more_body": True})
-                if sent_bytes[0] >= limit_bytes:
-                    await drop(graceful=True)
-                    raise _Dropped()
-                return
-            if sent_chunks[0] >= fault["cut_after_chunks"]:
-                await drop(graceful=True)
-                raise _Dropped()
-            sent_chunks[0] += 1
-            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+    def __init__(self, send: Send, fault: dict[str, Any]) -> None:
+        self.send = send
+        self.fault = fault
+        self.dropped = False
+        self.held: list[Message] = []  # the start message and body chunks of a truncated response
+        self.sent_chunks = 0
+        self.sent_bytes = 0
 
-        try:
-            await self.app(scope, receive, send_wrapper)
-        except Exception:
-            if not dropped[0]:
-                raise
+    async def drop(self, graceful: bool) -> None:
+        cycle = find_server_cycle(self.send)
+        if cycle is None:
+            raise ConnectionResetError("connection dropped by an emulator fault rule")
+        self.dropped = True
+        transport = cycle.transport
+        if graceful:
+            transport.close()  # flushes what was written (a truncated body), then FIN
+        else:
+            transport.abort()  # discards buffers: the client sees a reset / empty reply
+        for _ in range(50):  # let the server notice, so it does not answer on our behalf
+            if getattr(cycle, "disconnected", True):
+                break
+            await asyncio.sleep(0.01)
+
+    async def __call__(self, message: Message) -> None:
+        if self.dropped:
+            raise Dropped()
+        fault, send = self.fault, self.send
+        kind = fault["kind"]
+        if kind in ("reset", "empty"):
+            await self.drop(graceful=kind == "empty")
+            raise Dropped()
+        if kind == "truncate":
+            self.held.append(message)
+            if message["type"] == "http.response.body" and not message.get("more_body", False):
+                body = b"".join(m.get("body", b"") for m in self.held[1:])
+                cut = fault["cut_after_bytes"]
+                cut = len(body) // 2 if cut is None else min(cut, max(0, len(body) - 1))
+                await send(self.held[0])
+                await send({"type": "http.response.body", "body": body[:cut], "more_body": True})
+                await self.drop(graceful=True)
+            return
+        # stream_cut: pass the head of the stream through, then cut.
+        if message["type"] == "http.response.start":
+            await send(message)
+            return
+        chunk = message.get("body", b"")
+        limit_bytes = fault["cut_after_bytes"]
+        if limit_bytes is not None:
+            room = limit_bytes - self.sent_bytes
+            if room > 0:
+                part = chunk[:room]
+                self.sent_bytes += len(part)
+                await send({"type": "http.response.body", "body": part, "more_body": True})
+            if self.sent_bytes >= limit_bytes:
+                await self.drop(graceful=True)
+                raise Dropped()
+            return
+        if self.sent_chunks >= fault["cut_after_chunks"]:
+            await self.drop(graceful=True)
+            raise Dropped()
+        self.sent_chunks += 1
+        await send({"type": "http.response.body", "body": chunk, "more_body": True})

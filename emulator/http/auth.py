@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from emulator.core.errors import Unauthorized
-from emulator.core.settings import Settings
 
 
 def bearer_token(headers: Iterable[tuple[bytes, bytes]]) -> str | None:
@@ -18,12 +17,12 @@ def bearer_token(headers: Iterable[tuple[bytes, bytes]]) -> str | None:
     return None
 
 
-def authenticate(headers: Iterable[tuple[bytes, bytes]], settings: Settings) -> str:
-    """The caller's API key. Keys partition state; ``--api-keys`` restricts which are accepted."""
+def authenticate(headers: Iterable[tuple[bytes, bytes]], accepted: frozenset[str]) -> str:
+    """The caller's API key. Keys partition state; ``--api-keys`` (``accepted``, from
+    :meth:`Settings.accepted_api_keys`, empty = any key) restricts which are accepted."""
     token = bearer_token(headers)
     if token is None:
         raise Unauthorized("The required authentication headers were either invalid or not included in the request.")
-    accepted = settings.accepted_api_keys()
     if accepted and token not in accepted:
         raise Unauthorized("The API key provided is not valid.")
     return token

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -11,35 +10,48 @@ from starlette.datastructures import UploadFile
 from starlette.requests import ClientDisconnect, Request
 
 from emulator.core.errors import BadRequest, ClientClosed, ErrorItem, PayloadTooLarge, RequestTimeout, UnsupportedMediaType
+from emulator.http.deadlines import TaskDeadline
 from emulator.http.storable import check_storable
 from emulator.openapi.index import Operation
 
 
-async def read_body(request: Request, limit: int, timeout: float = 30.0) -> bytes:
+async def read_body(request: Request, limit: int, deadline: TaskDeadline) -> bytes:
     """The raw body, refusing more than ``limit`` bytes before reading it all, and a sender that
-    takes longer than ``timeout`` seconds (a byte-at-a-time client must not hold a worker)."""
-    declared = request.headers.get("content-length")
+    takes longer than the deadline (a byte-at-a-time client must not hold a worker)."""
+    headers = request.headers
+    declared = headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(f"The request body is larger than the limit of {limit} bytes.")
-    if request.method in ("GET", "HEAD", "DELETE", "OPTIONS") and not declared and "transfer-encoding" not in request.headers:
+    if request.method in ("GET", "HEAD", "DELETE", "OPTIONS") and not declared and "transfer-encoding" not in headers:
         request._body = b""  # noqa: SLF001 - nothing to read (the common case, kept cheap)
         return b""
-    chunks: list[bytes] = []
-    size = 0
     try:
-        async with asyncio.timeout(timeout):
-            async for chunk in request.stream():
-                size += len(chunk)
-                if size > limit:
-                    raise PayloadTooLarge(f"The request body is larger than the limit of {limit} bytes.")
-                chunks.append(chunk)
+        body = await deadline.within(_receive_all(request, limit))
     except TimeoutError:
-        raise RequestTimeout(f"The request body did not arrive within {timeout:g} s.") from None
+        raise RequestTimeout(f"The request body did not arrive within {deadline.timeout:g} s.") from None
     except ClientDisconnect:
         raise ClientClosed("The client closed the connection before sending the whole body.") from None
-    body = b"".join(chunks)
     request._body = body  # noqa: SLF001 - lets request.form() parse what we already read
     return body
+
+
+async def _receive_all(request: Request, limit: int) -> bytes:
+    # Read the ASGI messages directly: Request.stream() is an async generator per body.
+    receive = request.receive
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnect()
+        chunk = message.get("body", b"")
+        if chunk:
+            size += len(chunk)
+            if size > limit:
+                raise PayloadTooLarge(f"The request body is larger than the limit of {limit} bytes.")
+            chunks.append(chunk)
+        if not message.get("more_body", False):
+            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def _media_type(request: Request) -> str | None:

@@ -10,8 +10,9 @@ faults, journal, request id) is listed in ``emulator/app.py``.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from starlette.datastructures import Headers, QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
@@ -21,6 +22,7 @@ from emulator.core.rules import WARNING_HEADER
 from emulator.http.auth import authenticate
 from emulator.http.bodies import parse_body, read_body
 from emulator.http.context import RequestContext
+from emulator.http.deadlines import TaskDeadline
 from emulator.http.responses import JSONResponse, render_error, to_response
 from emulator.runtime.implicit import IMPLICIT_HEADER
 
@@ -33,26 +35,72 @@ if TYPE_CHECKING:
 log = logging.getLogger("emulator")
 
 
+_NO_QUERY = QueryParams()
+
+
+class _Headers(Headers):
+    """Starlette's headers with one-lookup ``get``/``[]``/``in`` (Starlette scans and re-encodes
+    the raw list on each; a request asks four to six times). First value wins, as there."""
+
+    def __init__(self, scope: Scope) -> None:
+        super().__init__(scope=scope)
+        first: dict[str, str] = {}
+        for name, value in self._list:
+            key = name.decode("latin-1")
+            if key not in first:
+                first[key] = value.decode("latin-1")
+        self._first = first
+
+    def __getitem__(self, key: str) -> str:
+        return self._first[key.lower()]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._first.get(key.lower(), default)
+
+    def __contains__(self, key: Any) -> bool:
+        return isinstance(key, str) and key.lower() in self._first
+
+
+class ApiRequest(Request):
+    """Starlette's request, minus parsing an absent query string on every read of
+    ``query_params`` (most API requests have none; handlers ask for it anyway) and with
+    :class:`_Headers`."""
+
+    @property
+    def query_params(self) -> QueryParams:
+        return super().query_params if self.scope["query_string"] else _NO_QUERY
+
+    @property
+    def headers(self) -> Headers:
+        if not hasattr(self, "_headers"):
+            self._headers = _Headers(self.scope)
+        return self._headers
+
+
 class Api:
     """The API as a bare ASGI app over one runtime."""
 
     def __init__(self, emulator: Emulator) -> None:
         self.emulator = emulator
+        self.accepted_keys = emulator.settings.accepted_api_keys()  # settings hold for the app's life
+        self.body_deadline = TaskDeadline(emulator.settings.body_timeout)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = await self.respond(Request(scope, receive, send))
+        response = await self.respond(ApiRequest(scope, receive, send))
         await response(scope, receive, send)
 
     async def respond(self, request: Request) -> Response:
         emulator = self.emulator
+        scope = request.scope
+        state = scope.setdefault("state", {})  # what the exchange journals (http/exchange.py)
         style = ErrorStyle.TELNYX
         try:
             # scope["path"], not request.url.path: building a URL object costs ~10 µs per request.
-            operation, path_params = emulator.index.match(request.method, request.scope["path"])  # route
+            operation, path_params = emulator.index.match(scope["method"], scope["path"])  # route
             style = operation.style
-            request.state.operation_id = operation.operation_id
-            api_key = authenticate(request.scope["headers"], emulator.settings)  # auth
-            raw = await read_body(request, emulator.settings.max_body_bytes, emulator.settings.body_timeout)  # body
+            state["operation_id"] = operation.operation_id
+            api_key = state["api_key"] = authenticate(scope["headers"], self.accepted_keys)  # auth
+            raw = await read_body(request, emulator.settings.max_body_bytes, self.body_deadline)  # body
             # faults/rate/latency: before validation, so a forced error never half-writes state
             faults: FaultChain = emulator.services.faults
             await faults.before_handler(request, operation, path_params, api_key, raw)
@@ -61,7 +109,7 @@ class Api:
             validated = emulator.validator.validate(  # validate
                 operation,
                 path_params=path_params,
-                query_items=request.query_params.multi_items() if request.scope["query_string"] else [],
+                query_items=request.query_params.multi_items(),
                 headers=request.headers,
                 media_type=media_type,
                 body=body,
@@ -87,9 +135,9 @@ class Api:
             if operation.method == "DELETE" and response.status_code < 300:
                 emulator.services.implicit.deleted(operation, api_key, validated.path)
             if implicit:
-                response.headers[IMPLICIT_HEADER] = request.state.implicit = ", ".join(implicit)
+                response.headers[IMPLICIT_HEADER] = state["implicit"] = ", ".join(implicit)
             if ctx.warnings:
-                response.headers[WARNING_HEADER] = request.state.warnings = ", ".join(ctx.warnings)
+                response.headers[WARNING_HEADER] = state["warnings"] = ", ".join(ctx.warnings)
             return response
         except ApiError as err:
             return render_error(err, style)

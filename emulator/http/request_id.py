@@ -1,18 +1,28 @@
-"""Pure ASGI middleware (no BaseHTTPMiddleware: it buffers streamed bodies and costs throughput).
+"""Request ids, and the control API's middleware that stamps them.
 
-``RequestIdMiddleware`` stamps every response with ``x-request-id`` (echoing the client's when
-given) and, when the access log is on, logs one line per request with its latency.
+``RequestIdMiddleware`` (pure ASGI: BaseHTTPMiddleware buffers streamed bodies and costs
+throughput) stamps every control-API response with ``x-request-id`` (echoing the client's when
+given) and, when the access log is on, logs one line per request with its latency. API requests
+get the same from their exchange (``http/exchange.py``).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import time
-import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 access_log = logging.getLogger("emulator.access")
+
+
+def new_request_id() -> str:
+    """A random UUID4 as 32 hex digits (what ``uuid.uuid4().hex`` gives, at a fifth of its cost)."""
+    raw = bytearray(os.urandom(16))
+    raw[6] = (raw[6] & 0x0F) | 0x40
+    raw[8] = (raw[8] & 0x3F) | 0x80
+    return raw.hex()
 
 
 class RequestIdMiddleware:
@@ -30,7 +40,7 @@ class RequestIdMiddleware:
                 request_id = value.decode("latin-1")[:128]
                 break
         if not request_id:
-            request_id = uuid.uuid4().hex
+            request_id = new_request_id()
         scope.setdefault("state", {})["request_id"] = request_id
         started = time.perf_counter()
         status_holder = [0]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
@@ -11,11 +12,28 @@ from emulator.core.errors import ApiError, ErrorStyle, error_body
 from emulator.http.binding import Reply
 from emulator.openapi.index import Operation
 
+_JSON = b"application/json"
+
 
 class JSONResponse(Response):
-    """orjson-serialised JSON (several times faster than the stdlib for large bodies)."""
+    """orjson-serialised JSON (several times faster than the stdlib for large bodies).
+
+    Its raw headers are built directly: Starlette's ``init_headers`` re-scans the given headers
+    and re-encodes the media type on every response, a tenth of a small request's cost.
+    """
 
     media_type = "application/json"
+
+    def __init__(self, content: Any, status_code: int = 200, headers: Mapping[str, str] | None = None) -> None:
+        self.status_code = status_code
+        self.background = None
+        self.body = body = orjson.dumps(content)
+        raw = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()] if headers else []
+        if not any(name == b"content-length" for name, _ in raw):
+            raw.append((b"content-length", str(len(body)).encode("latin-1")))
+        if not any(name == b"content-type" for name, _ in raw):
+            raw.append((b"content-type", _JSON))
+        self.raw_headers = raw
 
     def render(self, content: Any) -> bytes:
         return orjson.dumps(content)
@@ -42,9 +60,4 @@ def to_response(result: Any, operation: Operation) -> Response:
 
 def render_error(err: ApiError, style: ErrorStyle = ErrorStyle.TELNYX) -> Response:
     """``err`` as a response in ``style`` (the envelope itself is shaped by ``error_body``)."""
-    return Response(
-        orjson.dumps(error_body(err, style)),
-        status_code=err.instance_status,
-        media_type="application/json",
-        headers=err.headers,
-    )
+    return JSONResponse(error_body(err, style), status_code=err.instance_status, headers=err.headers)

@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from emulator.http.deadlines import Deadlines
+
 try:  # uvicorn[standard] brings httptools; without it uvicorn's default protocol is used as is
     from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 except ImportError:  # pragma: no cover - only without uvicorn[standard]
@@ -25,38 +27,29 @@ def http_protocol(header_timeout: float) -> Any:
     if HttpToolsProtocol is None:  # pragma: no cover
         return "auto"
 
-    class HeaderDeadlineProtocol(HttpToolsProtocol):
-        _deadline: asyncio.TimerHandle | None = None
+    def too_slow(protocol: HeaderDeadlineProtocol) -> None:
+        if not protocol.transport.is_closing():
+            protocol.transport.write(_TIMEOUT_RESPONSE)
+            protocol.transport.close()
 
+    # One sweep for every connection of this server (http/deadlines.py), not a timer per request.
+    deadlines: Deadlines[HeaderDeadlineProtocol] = Deadlines(header_timeout, too_slow)
+
+    class HeaderDeadlineProtocol(HttpToolsProtocol):
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
-            self._arm()
+            deadlines.start(self, self.loop)
 
         def on_message_begin(self) -> None:
             super().on_message_begin()
-            self._arm()  # a keep-alive connection's next request gets its own deadline
+            deadlines.start(self, self.loop)  # a keep-alive connection's next request gets its own deadline
 
         def on_headers_complete(self) -> None:
-            self._disarm()
+            deadlines.stop(self)
             super().on_headers_complete()
 
         def connection_lost(self, exc: Exception | None) -> None:
-            self._disarm()
+            deadlines.stop(self)
             super().connection_lost(exc)
-
-        def _arm(self) -> None:
-            if self._deadline is None:
-                self._deadline = self.loop.call_later(header_timeout, self._too_slow)
-
-        def _disarm(self) -> None:
-            if self._deadline is not None:
-                self._deadline.cancel()
-                self._deadline = None
-
-        def _too_slow(self) -> None:
-            self._deadline = None
-            if not self.transport.is_closing():
-                self.transport.write(_TIMEOUT_RESPONSE)
-                self.transport.close()
 
     return HeaderDeadlineProtocol

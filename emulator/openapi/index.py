@@ -19,6 +19,7 @@ from emulator.openapi.loader import SpecDocument
 
 _PARAM_SEGMENT = re.compile(r"^\{([^{}]+)\}$")
 _EMBEDDED_PARAM = re.compile(r"\{([^{}]+)\}")
+ROUTE_CACHE_SIZE = 4096  # distinct (method, path) pairs remembered by OperationIndex.match
 
 
 @dataclass(frozen=True)
@@ -50,17 +51,19 @@ class Operation:
     tags: list[str]
     raw: dict[str, Any]
     extensions: dict[str, Any] = field(default_factory=dict)  # x-* keys of the operation
+    key: str = field(init=False, repr=False, compare=False)
+    """``"METHOD /path"``: the operation's name in rules, plans and seeds (kept, not rebuilt per request)."""
+    _success: str | None = field(default=None, init=False, repr=False, compare=False)
 
-    @property
-    def key(self) -> str:
-        return f"{self.method} {self.path}"
+    def __post_init__(self) -> None:
+        self.key = f"{self.method} {self.path}"
 
     def success_status(self) -> str:
         """The first 2xx status the document declares (``200`` when it declares none)."""
-        for status in sorted(self.responses):
-            if status.startswith("2"):
-                return status
-        return "default" if "default" in self.responses else "200"
+        if self._success is None:
+            two = [status for status in sorted(self.responses) if status.startswith("2")]
+            self._success = two[0] if two else "default" if "default" in self.responses else "200"
+        return self._success
 
     def success_content(self) -> tuple[str | None, dict[str, Any] | None]:
         """(media type, schema) of the success response; JSON preferred."""
@@ -96,6 +99,9 @@ class OperationIndex:
         self._root = _Node()
         self.by_id: dict[str, Operation] = {}
         self.operations: list[Operation] = []
+        # (method, path) → what match() found: a client repeats its paths, and a hit skips the
+        # trie walk, the /v2 retry and the unquoting. Bounded; emptied when full.
+        self._routes: dict[tuple[str, str], tuple[Operation, dict[str, str]]] = {}
         for path, method, op, item in doc.operations():
             operation = self._build(path, method, op, item)
             self.operations.append(operation)
@@ -222,7 +228,17 @@ class OperationIndex:
         return operation, {name: unquote(value) for name, value in zip(names, values, strict=False)}
 
     def match(self, method: str, path: str) -> tuple[Operation, dict[str, str]]:
-        """Route a request path, accepting it with or without the ``/v2`` prefix."""
+        """Route a request path, accepting it with or without the ``/v2`` prefix (the path
+        parameters are the caller's own dict)."""
+        hit = self._routes.get((method, path))
+        if hit is None:
+            hit = self._match(method, path)
+            if len(self._routes) >= ROUTE_CACHE_SIZE:
+                self._routes.clear()
+            self._routes[(method, path)] = hit
+        return hit[0], dict(hit[1])
+
+    def _match(self, method: str, path: str) -> tuple[Operation, dict[str, str]]:
         candidates = [path]
         if path == "/v2" or path.startswith("/v2/"):
             candidates.insert(0, path[3:] or "/")

@@ -54,6 +54,7 @@ class _BodyPlan:
     schema: Any
     key: str
     validator: Any = None
+    failures: dict[bytes, tuple[ErrorItem, ...]] = field(default_factory=dict)  # see _body_failures
 
 
 @dataclass
@@ -62,6 +63,10 @@ class _OperationPlan:
     bodies: dict[str, _BodyPlan] = field(default_factory=dict)
     body_required: bool = False
     empty_body_ok: bool = False  # the body schema accepts {}: an absent body is an empty object
+
+
+FAILURE_MEMO_SIZE = 256  # distinct invalid bodies remembered per body schema
+FAILURE_MEMO_BYTES = 16_384  # larger bodies are described every time
 
 
 class RequestValidator:
@@ -210,8 +215,30 @@ class RequestValidator:
             # A file part is a string (format: binary) as far as the schema is concerned.
             instance = {k: ("" if isinstance(v, UploadFile) else v) for k, v in body.items()} if isinstance(body, dict) else body
         if not bp.validator.is_valid(instance):
-            errors.extend(body_items(bp.validator, instance))
+            errors.extend(self._body_failures(bp, instance))
         return body
+
+    def _body_failures(self, bp: _BodyPlan, instance: Any) -> tuple[ErrorItem, ...]:
+        """What is wrong with ``instance``, described once per distinct invalid body.
+
+        Describing is most of a 422's cost (every error walked, worded and located), and the same
+        invalid body is typically sent again and again (a client's retries, a negative test in a
+        loop). The items are a pure function of schema and body; the body's canonical JSON keys
+        the memo, bounded (per schema) and emptied when full. Bodies that cannot be keyed cheaply are described
+        every time.
+        """
+        try:
+            key = orjson.dumps(instance)  # key order kept: the very same body, not an equal one
+        except (TypeError, orjson.JSONEncodeError):
+            return tuple(body_items(bp.validator, instance))
+        if len(key) > FAILURE_MEMO_BYTES:
+            return tuple(body_items(bp.validator, instance))
+        items = bp.failures.get(key)
+        if items is None:
+            if len(bp.failures) >= FAILURE_MEMO_SIZE:
+                bp.failures.clear()
+            items = bp.failures[key] = tuple(body_items(bp.validator, instance))
+        return items
 
 
 def _sorted(items: list[ErrorItem]) -> list[ErrorItem]:

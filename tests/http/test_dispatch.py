@@ -25,3 +25,15 @@ def test_no_slash_redirects(client: TestClient) -> None:
 def test_served_with_and_without_v2(client: TestClient) -> None:
     assert client.get("/v2/ai/models", headers=AUTH).status_code == 200
     assert client.get("/ai/models", headers=AUTH).status_code == 200
+
+
+def test_api_request_headers_are_case_insensitive_and_first_wins() -> None:
+    from emulator.http.dispatch import ApiRequest
+
+    scope = {"type": "http", "method": "GET", "path": "/", "query_string": b"",
+             "headers": [(b"prefer", b"first"), (b"prefer", b"second"), (b"x-thing", b"1")]}
+    headers = ApiRequest(scope).headers
+    assert headers["Prefer"] == "first" and headers.get("PREFER") == "first" and headers.getlist("prefer") == ["first", "second"]
+    assert "X-Thing" in headers and "absent" not in headers and headers.get("absent", "d") == "d"
+    assert ApiRequest(scope).query_params.get("a") is None
+    assert ApiRequest({**scope, "query_string": b"a=1&a=2"}).query_params.getlist("a") == ["1", "2"]

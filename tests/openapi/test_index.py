@@ -72,3 +72,22 @@ def test_every_embedded_operation_routes_to_itself(index: OperationIndex) -> Non
         # A concrete path may legitimately hit a static sibling (e.g. .../tags); it must then
         # be an operation whose template equals that concrete path.
         assert found is op or found.path == concrete, (op.key, found.key)
+
+
+def test_a_remembered_route_hands_out_its_own_params_dict(index: OperationIndex) -> None:
+    first_op, first = index.match("GET", "/v2/ai/assistants/asst_123")
+    first["assistant_id"] = "changed by a caller"
+    again_op, again = index.match("GET", "/v2/ai/assistants/asst_123")
+    assert again_op is first_op and again == {"assistant_id": "asst_123"}
+    other_op, other = index.match("GET", "/v2/ai/assistants/asst_456")
+    assert other_op is first_op and other == {"assistant_id": "asst_456"}
+
+
+def test_the_route_memo_is_bounded(index: OperationIndex, monkeypatch: pytest.MonkeyPatch) -> None:
+    from emulator.openapi import index as index_module
+
+    monkeypatch.setattr(index_module, "ROUTE_CACHE_SIZE", 8)
+    for n in range(50):
+        op, params = index.match("GET", f"/v2/ai/assistants/a{n}")
+        assert params == {"assistant_id": f"a{n}"}
+    assert len(index._routes) <= 8  # noqa: SLF001 - the bound is the point of this test

@@ -255,3 +255,32 @@ def test_missing_required_body_and_empty_query_value(doc30: tuple[OperationIndex
     with pytest.raises(ValidationFailed) as info:
         validate(doc30, "POST", "/things/7", query=[("limit", "")], body=None, media_type=None, headers=HDR)
     assert [(i.location, i.parameter, i.pointer) for i in info.value.items] == [("query", "limit", None), ("body", None, "")]
+
+
+# -- the memo of invalid bodies (a repeated 422 is described once) ------------------------------------
+def test_a_repeated_invalid_body_gets_the_same_items_and_a_different_one_its_own(embedded: tuple[OperationIndex, RequestValidator]) -> None:
+    def items(body: Any) -> list[tuple[str | None, str]]:
+        with pytest.raises(ValidationFailed) as err:
+            validate(embedded, "POST", "/v2/ai/chat/completions", body=body)
+        return [(i.pointer, i.detail) for i in err.value.items]
+
+    bad_role = {"messages": [{"role": "robot", "content": "hi"}]}
+    first = items(bad_role)
+    assert items({"messages": [{"role": "robot", "content": "hi"}]}) == first  # an equal body, from the memo
+    other = items({"messages": "not-a-list"})
+    assert other != first and other[0][0] == "/messages"
+    assert items(bad_role) == first
+
+
+def test_the_invalid_body_memo_is_bounded(embedded: tuple[OperationIndex, RequestValidator], monkeypatch: pytest.MonkeyPatch) -> None:
+    from emulator.openapi import validate as validate_module
+
+    monkeypatch.setattr(validate_module, "FAILURE_MEMO_SIZE", 4)
+    for n in range(20):
+        with pytest.raises(ValidationFailed) as err:
+            validate(embedded, "POST", "/v2/ai/chat/completions", body={"messages": [{"role": f"r{n}", "content": "hi"}]})
+        assert f"'r{n}'" in err.value.items[0].detail
+    index, validator = embedded
+    operation, _ = index.match("POST", "/v2/ai/chat/completions")
+    plan = validator._plans[operation.key]  # noqa: SLF001 - the bound is the point of this test
+    assert all(len(bp.failures) <= 4 for bp in plan.bodies.values())
