@@ -19,131 +19,37 @@ the rule's status), so handlers can let them propagate.
 Determinism: a choice's output is a pure function of (emulator seed, model, conversation,
 temperature, seed, choice index, tools, output constraint). Scripted rules (``engine.rules``)
 take precedence over the default behaviour.
+
+Where things live: the request/answer types in ``fakes/chat_types.py`` (re-exported here), the
+default answers and the token accounting in ``fakes/answers.py``; this module is the engine —
+model names, conversation checks, scripted rules, the memo of unscripted answers, pacing.
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
-import hashlib
 import math
-import random
-import re
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from emulator.core.errors import ApiError, ErrorItem, NotFound, ValidationFailed
 from emulator.core.paths import fixtures_dir
-from emulator.fakes import replies, structured, tokens
+from emulator.fakes import answers
 from emulator.fakes.catalogue import DEFAULT_CHAT_MODEL, canonical, chat_model
-from emulator.fakes.reply_rules import Rule, RuleBook
+from emulator.fakes.chat_types import ChatRequest, Choice, Completion, FinishReason, Message, OutputFormat, Tool, ToolCall
+from emulator.fakes.reply_rules import RuleBook
 
 if TYPE_CHECKING:
     from emulator.core.settings import Settings
     from emulator.core.state import EmulatorState, TenantState
 
-FinishReason = Literal["stop", "length", "tool_calls"]
-
-
-@dataclass
-class ToolCall:
-    id: str
-    name: str
-    arguments: str  # a JSON document, as the wire formats carry it
-
-
-@dataclass
-class Message:
-    role: str  # system | user | assistant | tool
-    content: str = ""
-    tool_calls: list[ToolCall] = field(default_factory=list)
-    tool_call_id: str | None = None
-
-
-@dataclass
-class Tool:
-    name: str
-    description: str = ""
-    parameters: dict[str, Any] = field(default_factory=lambda: {"type": "object", "properties": {}})
-
-
-@dataclass
-class OutputFormat:
-    kind: Literal["text", "json_object", "json_schema", "regex", "choice"] = "text"
-    schema: dict[str, Any] | None = None
-    pattern: str | None = None
-    choices: list[str] = field(default_factory=list)
-
-
-@dataclass
-class ChatRequest:
-    messages: list[Message]
-    model: str
-    api_key: str = ""
-    max_tokens: int | None = None
-    n: int = 1
-    stop: list[str] = field(default_factory=list)
-    temperature: float | None = None
-    seed: int | None = None
-    tools: list[Tool] = field(default_factory=list)
-    tool_choice: str = "auto"  # none | auto | required | function (with forced_tool)
-    forced_tool: str | None = None
-    output: OutputFormat = field(default_factory=OutputFormat)
-
-
-@dataclass
-class Choice:
-    index: int
-    content: str | None
-    tool_calls: list[ToolCall]
-    finish_reason: FinishReason
-    completion_tokens: int
-    stop_sequence: str | None = None  # the stop sequence that ended the text, if one did
-
-
-@dataclass
-class Completion:
-    id: str
-    model: str
-    created: int
-    choices: list[Choice]
-    prompt_tokens: int
-    completion_tokens: int
-    rule_id: str | None = None
-
-    @property
-    def total_tokens(self) -> int:
-        return self.prompt_tokens + self.completion_tokens
-
+__all__ = ["ChatRequest", "Choice", "Completion", "FinishReason", "Message", "ModelEngine", "OutputFormat", "Tool", "ToolCall"]
 
 MEMO_SIZE = 2048  # unscripted answers kept per engine (cleared when full; a hit skips generation)
 
 _DEFAULT_CODES = {400: "10015", 401: "10009", 403: "10010", 404: "10005", 409: "40901", 422: "10422", 429: "10011", 503: "10016"}
-
-
-def _digest(*parts: object) -> str:
-    return hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).hexdigest()
-
-
-@functools.lru_cache(maxsize=1024)
-def _name_parts(name: str) -> tuple[str, ...]:
-    """The words of a tool's name (cached: the same tools come with every turn)."""
-    spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", name).replace("_", " ").replace("-", " ")
-    return tuple(p.lower() for p in spaced.split() if len(p) >= 3 and p.lower() not in replies.STOPWORDS)
-
-
-@functools.lru_cache(maxsize=1024)
-def _description_words(description: str) -> frozenset[str]:
-    return frozenset(replies.content_words(description, 32))
-
-
-@functools.lru_cache(maxsize=1024)
-def _tool_tokens(name: str, description: str, parameters: bytes) -> int:
-    """What a tool adds to the prompt's token count (cached per tool, keyed by its JSON)."""
-    return tokens.count(name) + tokens.count(description) + tokens.count(parameters.decode())
 
 
 class ModelEngine:
@@ -248,7 +154,8 @@ class ModelEngine:
             raise ValidationFailed(items=[ErrorItem("messages must contain at least one message.", pointer=pointer, kind="value_error.list.min_items")])
         called: set[str] = set()
         for i, msg in enumerate(messages):
-            called.update(c.id for c in msg.tool_calls)
+            if msg.tool_calls:
+                called.update(c.id for c in msg.tool_calls)
             if msg.role == "tool" and msg.tool_call_id not in called:
                 raise ValidationFailed(items=[ErrorItem(
                     f"Tool message has tool_call_id {msg.tool_call_id!r}, which matches no tool call of an earlier assistant message.",
@@ -259,8 +166,13 @@ class ModelEngine:
 
     def complete(self, request: ChatRequest, *, id_prefix: str = "chatcmpl-") -> Completion:
         """Answer ``request``: a scripted rule if one matches, else the default behaviour."""
-        last_user = next((m.content for m in reversed(request.messages) if m.role == "user"), "")
-        turn = "tool" if request.messages and request.messages[-1].role == "tool" else "user"
+        messages = request.messages
+        last_user = ""
+        for m in reversed(messages):
+            if m.role == "user":
+                last_user = m.content
+                break
+        turn = "tool" if messages and messages[-1].role == "tool" else "user"
         rule = self.rules.find(last_user, request.model, request.api_key, turn)
         if rule is not None and rule.error is not None:
             self.rules.consume(rule)
@@ -269,38 +181,30 @@ class ModelEngine:
         memo_key = self._memo_key(request) if rule is None else None
         found = self._memo.get(memo_key) if memo_key is not None else None
         if found is not None:
-            choices = [replace(c, tool_calls=list(c.tool_calls)) for c in found[0]]
+            choices = [c.copy() for c in found[0]]
             prompt_tokens = found[1]
         else:
-            choices = self._choices(request, rule, last_user)
-            prompt_tokens = self.prompt_tokens(request)
+            choices = answers.choices(self.settings.seed, request, rule, last_user)
+            prompt_tokens = answers.prompt_tokens(request)
             if memo_key is not None:
                 if len(self._memo) >= MEMO_SIZE:
                     self._memo.clear()
-                self._memo[memo_key] = (tuple(replace(c, tool_calls=list(c.tool_calls)) for c in choices), prompt_tokens)
+                self._memo[memo_key] = (tuple(c.copy() for c in choices), prompt_tokens)
         if rule is not None:
             self.rules.consume(rule)
         tenant = self.state.tenant(request.api_key)
+        # Positional: keywords cost twice the construction (this runs on every request). The id is
+        # from the tenant's seeded RNG (one 128-bit draw: ids.prefixed's per-character choice
+        # costs more than the rest of a completion).
         return Completion(
-            # From the tenant's seeded RNG (one 128-bit draw: ids.prefixed's per-character
-            # choice costs more than the rest of a completion).
-            id=id_prefix + format(tenant.ids.random.getrandbits(128), "032x")[:29],
-            model=request.model,
-            created=int(self.state.clock.now()),
-            choices=choices,
-            prompt_tokens=prompt_tokens,
-            completion_tokens=sum(c.completion_tokens for c in choices),
-            rule_id=rule.id if rule else None,
+            id_prefix + format(tenant.ids.random.getrandbits(128), "032x")[:29],  # id
+            request.model,  # model
+            int(self.state.clock.now()),  # created
+            choices,
+            prompt_tokens,
+            choices[0].completion_tokens if len(choices) == 1 else sum(c.completion_tokens for c in choices),  # completion_tokens
+            rule.id if rule else None,  # rule_id
         )
-
-    def _choices(self, request: ChatRequest, rule: Rule | None, last_user: str) -> list[Choice]:
-        conversation = _digest(*(f"{m.role}:{m.content}:{[(c.name, c.arguments) for c in m.tool_calls]}:{m.tool_call_id}" for m in request.messages))
-        choices = []
-        for index in range(max(1, request.n)):
-            key = _digest(self.settings.seed, request.model, conversation, request.temperature, request.seed, index,
-                          [(t.name, t.description) for t in request.tools], request.tool_choice, request.forced_tool, request.output)
-            choices.append(self._choice(request, rule, last_user, key, index))
-        return choices
 
     def _memo_key(self, request: ChatRequest) -> bytes | None:
         """Everything an unscripted answer depends on, as bytes (None: do not memoize).
@@ -316,94 +220,6 @@ class ModelEngine:
                                  request.temperature, request.seed, request.tools, request.tool_choice, request.forced_tool, request.output])
         except TypeError:  # a value JSON cannot hold (a huge int, a non-str key): just compute
             return None
-
-    def _choice(self, request: ChatRequest, rule: Rule | None, last_user: str, key: str, index: int) -> Choice:
-        rng = random.Random(int(key[:16], 16))
-        if rule is not None and rule.tool_calls:
-            calls = [
-                ToolCall(f"call_{_digest(key, i)[:24]}", c.name, c.arguments if isinstance(c.arguments, str) else orjson.dumps(c.arguments).decode())
-                for i, c in enumerate(rule.tool_calls)
-            ]
-            return self._tool_choice(index, calls)
-        if rule is None:
-            tool = self._tool_to_call(request, last_user)
-            if tool is not None:
-                hints = {"_query": " ".join(replies.content_words(last_user)) or last_user[:40]}
-                places = replies.proper_nouns(last_user)
-                if places:
-                    hints["_place"] = places[0]
-                args = self._schema_value(tool.parameters or {"type": "object"}, key, hints, f"/tools/{tool.name}/parameters")
-                return self._tool_choice(index, [ToolCall(f"call_{key[:24]}", tool.name, orjson.dumps(args).decode())])
-        text = rule.content if rule is not None and rule.content is not None else self._default_text(request, last_user, rng, key)
-        finish: FinishReason = "stop"
-        text, hit = tokens.cut_at_stop(text, request.stop)
-        if request.max_tokens is not None:
-            text, cut = tokens.truncate(text, request.max_tokens)
-            if cut:
-                finish, hit = "length", None
-        return Choice(index, text, [], finish, tokens.count(text), hit)
-
-    @staticmethod
-    def _tool_choice(index: int, calls: list[ToolCall]) -> Choice:
-        used = sum(tokens.count(c.name) + tokens.count(c.arguments) for c in calls)
-        return Choice(index, None, calls, "tool_calls", used)
-
-    def _tool_to_call(self, request: ChatRequest, last_user: str) -> Tool | None:
-        """Which tool the default behaviour calls, if any (see ``tool_choice`` semantics)."""
-        if not request.tools or request.tool_choice == "none":
-            return None
-        if request.forced_tool is not None:
-            return next((t for t in request.tools if t.name == request.forced_tool), None)
-        after_tool = bool(request.messages) and request.messages[-1].role == "tool"
-        words = set(replies.content_words(last_user, limit=64))
-        prefixes = {w[:5] for w in words}
-
-        def score(tool: Tool) -> int:
-            parts = _name_parts(tool.name)
-            by_name = sum(1 for p in parts if p in words or p[:5] in prefixes)
-            by_desc = sum(1 for w in _description_words(tool.description) if w in words)
-            return (10 * by_name if parts and by_name == len(parts) else by_name) + by_desc
-
-        scores = [score(t) for t in request.tools]
-        top = max(scores)
-        best = request.tools[scores.index(top)]  # the first of the best, as max() picks
-        if request.tool_choice == "required":
-            return best
-        if after_tool:
-            return None  # auto: answer the tool result instead of looping
-        return best if top >= 2 else None
-
-    def _schema_value(self, schema: dict[str, Any], key: str, hints: dict[str, str], pointer: str) -> Any:
-        """Seeded value for a caller's schema, echoing places and queries from the prompt where
-        they fit (``fakes/structured.py``, over the one schema value generator); it always
-        validates, or the request gets a 422 naming the schema."""
-        try:
-            return structured.value_for_schema(schema, key, hints)
-        except structured.ConstraintError as exc:
-            raise ValidationFailed(items=[ErrorItem(str(exc), pointer=pointer)]) from exc
-
-    def _default_text(self, request: ChatRequest, last_user: str, rng: random.Random, key: str) -> str:
-        out = request.output
-        if out.kind == "choice":
-            return rng.choice(out.choices)
-        if out.kind == "regex":
-            try:
-                return structured.regex_sample(out.pattern or "", key)
-            except structured.ConstraintError as exc:
-                raise ValidationFailed(items=[ErrorItem(str(exc), pointer="/guided_regex")]) from exc
-        if out.kind == "json_schema":
-            return orjson.dumps(self._schema_value(out.schema or {}, key, {}, "/response_format/json_schema/schema")).decode()
-        if out.kind == "json_object":
-            return orjson.dumps(replies.json_answer(last_user, rng)).decode()
-        trailing: list[tuple[str, str]] = []
-        names = {c.id: c.name for m in request.messages for c in m.tool_calls}
-        for msg in reversed(request.messages):
-            if msg.role != "tool":
-                break
-            trailing.insert(0, (names.get(msg.tool_call_id or "", "the tool"), msg.content))
-        if trailing:
-            return replies.summarise_tool_results(trailing, rng)
-        return replies.answer(last_user, rng)
 
     # -- conveniences for other API families (assistants, AI on calls, insights) ------------
 
@@ -431,13 +247,7 @@ class ModelEngine:
 
     @staticmethod
     def prompt_tokens(request: ChatRequest) -> int:
-        total = tokens.REPLY_PRIMING
-        for m in request.messages:
-            total += tokens.MESSAGE_OVERHEAD + tokens.count(m.content)
-            total += sum(tokens.count(c.name) + tokens.count(c.arguments) for c in m.tool_calls)
-        for t in request.tools:
-            total += _tool_tokens(t.name, t.description, orjson.dumps(t.parameters))
-        return total
+        return answers.prompt_tokens(request)
 
     @property
     def token_delay(self) -> float:

@@ -198,3 +198,33 @@ def test_schema_values_validate(schema: dict) -> None:
 
     for key in ("a", "b", "c"):
         jsonschema.validate(structured.value_for_schema(schema, key), schema)
+
+
+def test_the_seed_key_is_spelled_as_it_always_was(tmp_path: Path) -> None:
+    """``fakes/answers.py`` builds the key faster; its text must not move (users pin answers)."""
+    import hashlib  # noqa: PLC0415
+
+    engine = engine_of(tmp_path)
+    tool = Tool("get_weather", "Current weather for a city", {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]})
+    convo = [Message("system", "Be brief."), Message("user", "weather in Berlin?")]
+    request = ChatRequest(convo, "zai-org/GLM-5.2", "k", tools=[tool], temperature=0.5, seed=7)
+
+    def old_digest(*parts: object) -> str:
+        return hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).hexdigest()
+
+    conversation = old_digest(*(f"{m.role}:{m.content}:{[(c.name, c.arguments) for c in m.tool_calls]}:{m.tool_call_id}" for m in convo))
+    key = old_digest(engine.settings.seed, request.model, conversation, 0.5, 7, 0, [(tool.name, tool.description)], "auto", None, OutputFormat())
+    call = engine.complete(request).choices[0].tool_calls[0]
+    assert call.id == f"call_{key[:24]}" and json.loads(call.arguments)["city"] == "Berlin"
+
+
+def test_memoized_answers_are_handed_out_as_copies(tmp_path: Path) -> None:
+    engine = engine_of(tmp_path)
+    tool = Tool("schedule_callback", "Schedule a callback to the customer", {"type": "object", "properties": {"when": {"type": "string"}}})
+    first = engine.complete(ask("Please schedule a callback tomorrow", tools=[tool]))
+    first.choices[0].tool_calls.append(first.choices[0].tool_calls[0])  # a caller changing its answer
+    second = engine.complete(ask("Please schedule a callback tomorrow", tools=[tool]))
+    assert len(second.choices[0].tool_calls) == 1 and second.choices[0].tool_calls[0] == first.choices[0].tool_calls[0]
+    assert second.id != first.id and second.prompt_tokens == first.prompt_tokens
+    other = engine.complete(ask("Please schedule a callback on Friday", tools=[tool]))
+    assert other.choices[0].tool_calls[0].id != first.choices[0].tool_calls[0].id  # another turn, another answer

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from starlette.testclient import TestClient
 
+from emulator.http.dispatch import ApiRequest
 from tests.conftest import AUTH
 
 
@@ -28,8 +29,6 @@ def test_served_with_and_without_v2(client: TestClient) -> None:
 
 
 def test_api_request_headers_are_case_insensitive_and_first_wins() -> None:
-    from emulator.http.dispatch import ApiRequest
-
     scope = {"type": "http", "method": "GET", "path": "/", "query_string": b"",
              "headers": [(b"prefer", b"first"), (b"prefer", b"second"), (b"x-thing", b"1")]}
     headers = ApiRequest(scope).headers

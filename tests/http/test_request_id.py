@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
+
 from starlette.testclient import TestClient
+
+from emulator.http.request_id import new_request_id
+from tests.conftest import AUTH
 
 
 def test_request_id_echoed_or_generated(client: TestClient) -> None:
@@ -12,8 +17,6 @@ def test_request_id_echoed_or_generated(client: TestClient) -> None:
 
 
 def test_api_responses_carry_a_request_id_the_journal_records(client: TestClient) -> None:
-    from tests.conftest import AUTH
-
     echoed = client.get("/v2/ai/assistants", headers={**AUTH, "x-request-id": "mine-1"})
     fresh = [client.get("/v2/ai/assistants", headers=AUTH).headers["x-request-id"] for _ in range(3)]
     assert echoed.headers["x-request-id"] == "mine-1"
@@ -23,10 +26,6 @@ def test_api_responses_carry_a_request_id_the_journal_records(client: TestClient
 
 
 def test_new_request_id_is_a_uuid4() -> None:
-    import uuid
-
-    from emulator.http.request_id import new_request_id
-
     ids = {new_request_id() for _ in range(200)}
     assert len(ids) == 200
     assert all(uuid.UUID(hex=i).version == 4 and uuid.UUID(hex=i).variant == uuid.RFC_4122 for i in ids)

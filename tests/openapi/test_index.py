@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from emulator.core.errors import MethodNotAllowed, NotFound
+from emulator.openapi import index as index_module
 from emulator.openapi.index import OperationIndex
 from emulator.openapi.loader import SpecDocument, load_document
 
@@ -84,8 +85,6 @@ def test_a_remembered_route_hands_out_its_own_params_dict(index: OperationIndex)
 
 
 def test_the_route_memo_is_bounded(index: OperationIndex, monkeypatch: pytest.MonkeyPatch) -> None:
-    from emulator.openapi import index as index_module
-
     monkeypatch.setattr(index_module, "ROUTE_CACHE_SIZE", 8)
     for n in range(50):
         op, params = index.match("GET", f"/v2/ai/assistants/a{n}")

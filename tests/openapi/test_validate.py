@@ -15,6 +15,7 @@ from starlette.testclient import TestClient
 from emulator.app import create_app
 from emulator.core.errors import ValidationFailed
 from emulator.core.settings import Settings
+from emulator.openapi import validate as validate_module
 from emulator.openapi.index import OperationIndex
 from emulator.openapi.loader import SpecDocument, load_document
 from emulator.openapi.validate import RequestValidator
@@ -273,8 +274,6 @@ def test_a_repeated_invalid_body_gets_the_same_items_and_a_different_one_its_own
 
 
 def test_the_invalid_body_memo_is_bounded(embedded: tuple[OperationIndex, RequestValidator], monkeypatch: pytest.MonkeyPatch) -> None:
-    from emulator.openapi import validate as validate_module
-
     monkeypatch.setattr(validate_module, "FAILURE_MEMO_SIZE", 4)
     for n in range(20):
         with pytest.raises(ValidationFailed) as err:

@@ -16,8 +16,8 @@ import orjson
 
 from emulator.fakes import tokens
 from emulator.fakes.llm import ChatRequest, Completion, Message, ModelEngine, Tool, ToolCall
-from emulator.families.chat.completions import invalid, positive_int
-from emulator.families.chat.rules import CONVERSATION_TURNS, REQUEST_SHAPE, check_schema, check_turns, model_for
+from emulator.families.chat.options import positive_int
+from emulator.families.chat.rules import CONVERSATION_TURNS, REQUEST_SHAPE, check_schema, check_turns, invalid, model_for
 from emulator.http.binding import operation
 from emulator.http.sse import named_event, sse_response
 

@@ -22,8 +22,9 @@ from emulator.core.errors import NotFound
 from emulator.fakes import tokens
 from emulator.fakes.catalogue import DEFAULT_CHAT_MODEL
 from emulator.fakes.llm import ChatRequest, Completion, Message, ModelEngine, OutputFormat, Tool, ToolCall
-from emulator.families.chat.completions import invalid, positive_int, text_of
-from emulator.families.chat.rules import CONVERSATION_TURNS, KNOWN_CONVERSATION, REQUEST_SHAPE, check_schema, check_turns, model_for
+from emulator.families.chat.completions import text_of
+from emulator.families.chat.options import positive_int
+from emulator.families.chat.rules import CONVERSATION_TURNS, KNOWN_CONVERSATION, REQUEST_SHAPE, check_schema, check_turns, invalid, model_for
 from emulator.families.conversations.service import conversation_store
 from emulator.http.binding import operation
 from emulator.http.sse import named_event, sse_response

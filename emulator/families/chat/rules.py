@@ -6,16 +6,21 @@ they do. Each check is declared here once (``core/rules.py``): strict callers ke
 errors; in the ``warn`` mode the request is answered with the rule's substitute and the response
 names the rule in ``x-emulator-warning``. :func:`check_schema` and :func:`check_turns` are the
 two checks shared by the three wire formats (chat completions, Responses, Anthropic messages).
+
+The checks report to a :class:`Checks` — the request's context (raise or warn, by the caller's
+mode), or, when the chat options are read once for the cache (``options.py``), a recorder that
+only notes that a rule broke.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import functools
+from typing import TYPE_CHECKING, Any, Protocol
 
-from emulator.core.errors import ApiError
+from emulator.core.errors import ApiError, ErrorItem, ValidationFailed
 from emulator.core.rules import BusinessRule
 from emulator.fakes import structured
-from emulator.fakes.catalogue import DEFAULT_CHAT_MODEL
+from emulator.fakes.catalogue import DEFAULT_CHAT_MODEL, canonical, chat_model
 from emulator.fakes.llm import Message, ModelEngine
 
 if TYPE_CHECKING:
@@ -55,15 +60,36 @@ KNOWN_CONVERSATION = BusinessRule(
 RULES = (KNOWN_MODEL, TOKEN_LIMITS, REQUEST_SHAPE, CONVERSATION_TURNS, KNOWN_CONVERSATION)
 
 
+class Checks(Protocol):
+    """Who hears of a broken business rule (``RequestContext.business_rule`` is the real one)."""
+
+    def business_rule(self, rule: BusinessRule, error: ApiError) -> None: ...
+
+
+def invalid(detail: str, pointer: str, kind: str = "value_error") -> ValidationFailed:
+    """The 422 of one malformed part of a chat request (what a broken rule raises when enforced)."""
+    return ValidationFailed(items=[ErrorItem(detail, pointer=pointer, kind=kind)])
+
+
+@functools.lru_cache(maxsize=256)
+def catalogue_id(model: str) -> str | None:
+    """The catalogue's canonical id for ``model`` (aliases resolved), or None. The catalogue is
+    fixed, so the answer is kept: every request asks it for the same few names."""
+    return canonical(model) if chat_model(model) is not None else None
+
+
 def model_for(ctx: RequestContext, engine: ModelEngine, model: str) -> str:
     """The canonical id to answer as: ``model`` when known, else (warn mode) the default model."""
+    known = catalogue_id(model)
+    if known is not None:  # the catalogue's: known to every tenant, no tenant lookup needed
+        return known
     if engine.is_known(model, tenant=ctx.tenant):
         return engine.resolve_model(model, tenant=ctx.tenant)
     ctx.business_rule(KNOWN_MODEL, engine.unknown_model(model))
     return DEFAULT_CHAT_MODEL
 
 
-def check_schema(ctx: RequestContext, schema: Any, pointer: str) -> bool:
+def check_schema(ctx: Checks, schema: Any, pointer: str) -> bool:
     """Whether ``schema`` is a usable JSON Schema; False (warn mode) means: drop the constraint."""
     try:
         structured.check_schema(schema, pointer)

@@ -1,0 +1,198 @@
+"""The fake model's default (unscripted) answers, and scripted tool calls' ids.
+
+A choice is a pure function of its *seed key*: a digest of the emulator seed, the model, the
+conversation, temperature, seed, the choice's index, the tools (names and descriptions),
+``tool_choice``, the forced tool and the output constraint. The key's text is spelled exactly
+as it always was — a different spelling would move every seeded answer users' tests pin — so
+the work saved here is in *building* it: the conversation is digested once per request, the
+request-wide parts are turned into text once for all ``n`` choices, and a tool-message-free
+turn skips formatting an empty list of calls.
+
+What an answer is: a scripted rule's tool calls; else a tool call the conversation asks for
+(``tool_choice`` semantics, schema-valid arguments echoing the user's places and queries);
+else text — a sample of the output constraint (choice, regex, JSON Schema, JSON object), a
+summary of trailing tool results, or a reply built from the user's content words — cut at the
+first stop sequence and at ``max_tokens``.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import random
+import re
+from typing import Any
+
+import orjson
+
+from emulator.core.errors import ErrorItem, ValidationFailed
+from emulator.fakes import replies, structured, tokens
+from emulator.fakes.chat_types import ChatRequest, Choice, FinishReason, Message, Tool, ToolCall
+from emulator.fakes.reply_rules import Rule
+
+
+def digest(*parts: object) -> str:
+    """The seed digest of ``parts`` (their ``str``, joined by the unit separator)."""
+    return hashlib.sha256("\x1f".join([str(p) for p in parts]).encode()).hexdigest()
+
+
+def _turn_text(m: Message) -> str:
+    # The same text as f"{...}:{[(c.name, c.arguments) for c in m.tool_calls]}:..." — "[]" when
+    # there are no calls, without building the empty list for every plain turn.
+    calls = [(c.name, c.arguments) for c in m.tool_calls] if m.tool_calls else "[]"
+    return f"{m.role}:{m.content}:{calls}:{m.tool_call_id}"
+
+
+def conversation_digest(messages: list[Message]) -> str:
+    return digest(*[_turn_text(m) for m in messages])
+
+
+def choices(seed: object, request: ChatRequest, rule: Rule | None, last_user: str) -> list[Choice]:
+    """The ``n`` choices answering ``request`` (``rule``: the scripted rule that matched, if any)."""
+    conversation = conversation_digest(request.messages)
+    head = [str(seed), str(request.model), conversation, str(request.temperature), str(request.seed)]
+    tail = [str(p) for p in ([(t.name, t.description) for t in request.tools], request.tool_choice, request.forced_tool, request.output)]
+    out = []
+    for index in range(max(1, request.n)):
+        key = hashlib.sha256("\x1f".join([*head, str(index), *tail]).encode()).hexdigest()
+        out.append(_choice(request, rule, last_user, key, index))
+    return out
+
+
+def _choice(request: ChatRequest, rule: Rule | None, last_user: str, key: str, index: int) -> Choice:
+    if rule is not None and rule.tool_calls:
+        calls = [
+            ToolCall(f"call_{digest(key, i)[:24]}", c.name, c.arguments if isinstance(c.arguments, str) else orjson.dumps(c.arguments).decode())
+            for i, c in enumerate(rule.tool_calls)
+        ]
+        return _tool_choice(index, calls)
+    if rule is None:
+        tool = tool_to_call(request, last_user)
+        if tool is not None:
+            hints = {"_query": " ".join(replies.content_words(last_user)) or last_user[:40]}
+            places = replies.proper_nouns(last_user)
+            if places:
+                hints["_place"] = places[0]
+            args = schema_value(tool.parameters or {"type": "object"}, key, hints, f"/tools/{tool.name}/parameters")
+            return _tool_choice(index, [ToolCall(f"call_{key[:24]}", tool.name, orjson.dumps(args).decode())])
+    text = rule.content if rule is not None and rule.content is not None else _default_text(request, last_user, key)
+    finish: FinishReason = "stop"
+    text, hit = tokens.cut_at_stop(text, request.stop)
+    found = tokens.pieces(text)  # once: the cut and the count both need them
+    used = len(found)
+    if request.max_tokens is not None and used > request.max_tokens:
+        text = "".join(found[: max(request.max_tokens, 0)])
+        used = tokens.count(text)
+        finish, hit = "length", None
+    return Choice(index, text, [], finish, used, hit)
+
+
+def _tool_choice(index: int, calls: list[ToolCall]) -> Choice:
+    used = sum(tokens.count(c.name) + tokens.count(c.arguments) for c in calls)
+    return Choice(index, None, calls, "tool_calls", used)
+
+
+@functools.lru_cache(maxsize=1024)
+def _name_parts(name: str) -> tuple[str, ...]:
+    """The words of a tool's name (cached: the same tools come with every turn)."""
+    spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", name).replace("_", " ").replace("-", " ")
+    return tuple(p.lower() for p in spaced.split() if len(p) >= 3 and p.lower() not in replies.STOPWORDS)
+
+
+@functools.lru_cache(maxsize=1024)
+def _description_words(description: str) -> frozenset[str]:
+    return frozenset(replies.content_words(description, 32))
+
+
+def tool_to_call(request: ChatRequest, last_user: str) -> Tool | None:
+    """Which tool the default behaviour calls, if any (see ``tool_choice`` semantics)."""
+    if not request.tools or request.tool_choice == "none":
+        return None
+    if request.forced_tool is not None:
+        return next((t for t in request.tools if t.name == request.forced_tool), None)
+    if request.tool_choice != "required" and request.messages and request.messages[-1].role == "tool":
+        return None  # auto after a tool result: answer it instead of looping
+    words = set(replies.content_words(last_user, limit=64))
+    prefixes = {w[:5] for w in words}
+    best, top = request.tools[0], -1
+    for tool in request.tools:  # the first of the best scores wins
+        parts = _name_parts(tool.name)
+        by_name = 0
+        for p in parts:
+            if p in words or p[:5] in prefixes:
+                by_name += 1
+        score = (10 * by_name if parts and by_name == len(parts) else by_name) + len(_description_words(tool.description) & words)
+        if score > top:
+            best, top = tool, score
+    return best if request.tool_choice == "required" or top >= 2 else None
+
+
+def schema_value(schema: dict[str, Any], key: str, hints: dict[str, str], pointer: str) -> Any:
+    """Seeded value for a caller's schema, echoing places and queries from the prompt where
+    they fit (``fakes/structured.py``, over the one schema value generator); it always
+    validates, or the request gets a 422 naming the schema."""
+    try:
+        return structured.value_for_schema(schema, key, hints)
+    except structured.ConstraintError as exc:
+        raise ValidationFailed(items=[ErrorItem(str(exc), pointer=pointer)]) from exc
+
+
+def _default_text(request: ChatRequest, last_user: str, key: str) -> str:
+    # Seeded here, not for every choice: seeding a Mersenne Twister costs more than the rest of
+    # a tool call's choice, and only text needs it.
+    rng = random.Random(int(key[:16], 16))
+    out = request.output
+    if out.kind == "choice":
+        return rng.choice(out.choices)
+    if out.kind == "regex":
+        try:
+            return structured.regex_sample(out.pattern or "", key)
+        except structured.ConstraintError as exc:
+            raise ValidationFailed(items=[ErrorItem(str(exc), pointer="/guided_regex")]) from exc
+    if out.kind == "json_schema":
+        return orjson.dumps(schema_value(out.schema or {}, key, {}, "/response_format/json_schema/schema")).decode()
+    if out.kind == "json_object":
+        return orjson.dumps(replies.json_answer(last_user, rng)).decode()
+    trailing: list[tuple[str, str]] = []
+    names = {c.id: c.name for m in request.messages for c in m.tool_calls}
+    for msg in reversed(request.messages):
+        if msg.role != "tool":
+            break
+        trailing.insert(0, (names.get(msg.tool_call_id or "", "the tool"), msg.content))
+    if trailing:
+        return replies.summarise_tool_results(trailing, rng)
+    return replies.answer(last_user, rng)
+
+
+# -- accounting ----------------------------------------------------------------------------
+
+COUNTED = 2048  # distinct message texts whose token count is kept
+COUNTED_MAX_CHARS = 8192  # longer texts are counted each time (bounds the cache's memory)
+
+
+@functools.lru_cache(maxsize=COUNTED)
+def _count_cached(text: str) -> int:
+    return tokens.count(text)
+
+
+def count(text: str) -> int:
+    """``tokens.count(text)``, remembered for the texts a conversation sends on every turn (the
+    system prompt and the earlier turns come back with each new one)."""
+    return _count_cached(text) if len(text) <= COUNTED_MAX_CHARS else tokens.count(text)
+
+
+@functools.lru_cache(maxsize=1024)
+def _tool_tokens(name: str, description: str, parameters: bytes) -> int:
+    """What a tool adds to the prompt's token count (cached per tool, keyed by its JSON)."""
+    return tokens.count(name) + tokens.count(description) + tokens.count(parameters.decode())
+
+
+def prompt_tokens(request: ChatRequest) -> int:
+    total = tokens.REPLY_PRIMING
+    for m in request.messages:
+        total += tokens.MESSAGE_OVERHEAD + count(m.content)
+        if m.tool_calls:
+            total += sum(tokens.count(c.name) + tokens.count(c.arguments) for c in m.tool_calls)
+    for t in request.tools:
+        total += _tool_tokens(t.name, t.description, orjson.dumps(t.parameters))
+    return total

@@ -1,0 +1,64 @@
+"""Chat-completion bodies sent again byte for byte: read once per emulator.
+
+Load tests, client retries and benchmarks send one body over and over; reading it (every
+message checked and turned into a :class:`Message`, the options found) was the largest part
+of what the family did per request that the engine's memo of answers did not already save.
+So a clean reading is kept per body, keyed by the operation, the media type and the raw bytes
+(within one emulator the same bytes always parse to the same body).
+
+Clean = no business rule broke while reading (in the ``warn`` mode a broken rule leaves a
+warning; when enforced it raises): such a reading is the same in every mode, so a repeat only
+resolves the model again (a tenant's fine-tuned models and the scripted rules' model names
+change at run time). Each repeat gets messages of its own; the :class:`ToolCall` values in
+them are shared and only read, as the engine's memo already shares them.
+
+Bounded: bodies over ``MAX_BYTES`` are not kept, and the table is emptied when it holds
+``KEPT`` readings (a conversation's ever-new turns never repeat: they only pass through).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from emulator.fakes.llm import ChatRequest, Message
+from emulator.families.chat.options import ChatOptions
+
+if TYPE_CHECKING:
+    from emulator.http.context import RequestContext
+    from emulator.runtime.emulator import Emulator
+
+
+@dataclass(frozen=True)
+class Reading:
+    messages: tuple[Message, ...]
+    options: ChatOptions
+
+    def request(self, model: str, api_key: str) -> ChatRequest:
+        """A :class:`ChatRequest` with messages (and lists) of its own."""
+        turns = [Message(m.role, m.content, list(m.tool_calls), m.tool_call_id) for m in self.messages]
+        return self.options.request(turns, model, api_key)
+
+
+class RepeatedBodies:
+    """The family service (``emulator.services.family(RepeatedBodies)``): kept readings."""
+
+    KEPT = 256
+    MAX_BYTES = 16 * 1024
+
+    def __init__(self, emulator: Emulator) -> None:
+        self._kept: dict[tuple[str, str | None, bytes], Reading] = {}
+
+    def reading(self, ctx: RequestContext) -> Reading | None:
+        """The kept reading of this request's body, if it was read cleanly before."""
+        if len(ctx.raw_body) > self.MAX_BYTES:
+            return None
+        return self._kept.get((ctx.operation.operation_id, ctx.media_type, ctx.raw_body))
+
+    def keep(self, ctx: RequestContext, messages: list[Message], options: ChatOptions) -> None:
+        """Keep a clean reading of this request's body (the caller checked it is clean)."""
+        if len(ctx.raw_body) > self.MAX_BYTES:
+            return
+        if len(self._kept) >= self.KEPT:
+            self._kept.clear()
+        self._kept[(ctx.operation.operation_id, ctx.media_type, ctx.raw_body)] = Reading(tuple(messages), options)
