@@ -21,7 +21,6 @@ from pydantic import ValidationError
 from emulator.core.settings import Settings
 from emulator.core.version import VERSION as __version__
 from emulator.http.server import http_protocol
-from emulator.openapi.derive.build import DeriveError, derive_file
 from emulator.openapi.loader import SpecLoadError, load_document
 from emulator.runtime.family import document_selection
 from emulator.webhooks.keys import SigningKey
@@ -91,6 +90,7 @@ def derive_spec(args: argparse.Namespace) -> int:
     # The families (what the embedded document keeps) load every handler module: only here, so
     # `keygen` and `--help` stay instant.
     from emulator.families import FAMILIES  # noqa: PLC0415
+    from emulator.openapi.derive.build import DeriveError, derive_file  # noqa: PLC0415 - likewise
 
     if args.check and args.out is None:
         print("telnyx-emulator: --check needs --out (the file to compare)", file=sys.stderr)

@@ -15,16 +15,23 @@ import html
 import random
 import re
 from dataclasses import dataclass
+from functools import cache
 from urllib.parse import unquote, urlsplit
 
-from faker.providers.lorem.en_US import Provider as _Lorem
-
-WORDS: tuple[str, ...] = tuple(_Lorem.word_list)
 _TOPIC = re.compile(r"[a-z][a-z0-9]{2,}")
 _SUFFIX = re.compile(r"\.[a-z0-9]{1,5}$")
 # Host labels and path words that say nothing about what a page is about.
 _NOISE = frozenset({"www", "com", "org", "net", "io", "dev", "html", "htm", "php", "aspx", "index", "docs", "api", "test", "example"})
 PARAGRAPHS = 4
+
+
+@cache
+def lorem_words() -> tuple[str, ...]:
+    """Faker's English lorem vocabulary, loaded on first use: importing faker costs ~0.1 s of
+    start-up, and only a fetched page needs it."""
+    from faker.providers.lorem.en_US import Provider  # noqa: PLC0415 - see the docstring
+
+    return tuple(Provider.word_list)
 
 
 @dataclass(frozen=True)
@@ -58,7 +65,8 @@ def topic_words(url: str) -> tuple[str, ...]:
 
 
 def _sentence(rng: random.Random, topics: tuple[str, ...]) -> str:
-    words = [rng.choice(WORDS) for _ in range(rng.randint(7, 13))]
+    vocabulary = lorem_words()
+    words = [rng.choice(vocabulary) for _ in range(rng.randint(7, 13))]
     words.insert(rng.randrange(1, len(words)), rng.choice(topics))  # each sentence names a topic
     return " ".join(words).capitalize() + "."
 

@@ -13,9 +13,7 @@ import string
 import uuid
 from datetime import UTC, datetime, timedelta
 from random import Random
-from typing import Any
-
-from faker import Faker
+from typing import TYPE_CHECKING, Any
 
 from emulator.openapi.compose import fresh
 
@@ -36,6 +34,9 @@ def fake_datetime(rng: Random) -> str:
 def fake_phone(rng: Random) -> str:
     """A North American E.164 number in the fictional 555-01xx range."""
     return f"+1{rng.choice(['312', '415', '646', '737'])}55501{rng.randint(0, 99):02d}"
+
+if TYPE_CHECKING:
+    from faker import Faker
 
 
 def by_format(fmt: str, rng: Random, faker: Faker, name: str) -> str | None:

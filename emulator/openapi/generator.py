@@ -26,10 +26,9 @@ import hashlib
 import random
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jsonschema_rs
-from faker import Faker
 
 from emulator.openapi import fake_values as fakes
 from emulator.openapi import patterns
@@ -50,6 +49,9 @@ from emulator.openapi.compose import (
 )
 from emulator.openapi.loader import SpecDocument
 
+if TYPE_CHECKING:
+    from faker import Faker
+
 MISSING: Any = object()
 MAX_DEPTH = 5  # object nesting beyond which only required properties are produced
 ALWAYS_FAKE_FORMATS = frozenset({"uuid", "date-time"})
@@ -65,6 +67,10 @@ _FAKERS = threading.local()  # one Faker per thread, rebound to each run's gener
 def _faker(rng: random.Random) -> Faker:
     faker: Faker | None = getattr(_FAKERS, "faker", None)
     if faker is None:
+        # Imported on first use: faker costs ~0.1 s of start-up, and most runs synthesize
+        # nothing before their first answer.
+        from faker import Faker  # noqa: PLC0415 - see the comment
+
         faker = _FAKERS.faker = Faker("en_US")["en_US"]
     _bind(faker, rng)
     return faker

@@ -28,13 +28,13 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel
 
 from emulator.core.rules import BusinessRule
-from emulator.openapi.derive.build import Selection
 from emulator.runtime.implicit import IdKind
 
 if TYPE_CHECKING:
     from starlette.requests import Request
     from starlette.responses import Response
 
+    from emulator.openapi.derive.build import Selection
     from emulator.runtime.emulator import Emulator
     from emulator.runtime.fixtures import FixtureParser
 
@@ -112,6 +112,10 @@ def _webhook_matches(pattern: str, name: str) -> bool:
 
 def document_selection(families: tuple[Family, ...]) -> Selection:
     """What the embedded document keeps of a published one: what some family owns."""
+    # Imported here: the derivation (its correction and addition tables) serves `derive-spec`
+    # only, and costs every start-up ~45 ms otherwise.
+    from emulator.openapi.derive.build import Selection  # noqa: PLC0415 - see the comment
+
     return Selection(
         path=lambda path: any(f.owns_path(path) for f in families),
         webhook=lambda name: any(f.owns_webhook(name) for f in families),

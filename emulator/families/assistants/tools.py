@@ -1,7 +1,7 @@
 """Assistant add-ons: shared tools (attach/detach/test), canary deploys, TeXML, instruction
 enhancement, chat and SMS chat. Scheduled events are in ``assistants_events.py``.
 
-Testing a webhook tool really calls the user's URL (aiohttp — already loaded for webhooks, where httpx would add ~20 MB and 0.2 s to start-up — short timeout) and reports what came
+Testing a webhook tool really calls the user's URL (aiohttp, loaded on first use as for webhooks — httpx would add ~20 MB and 0.2 s — short timeout) and reports what came
 back; a network failure is reported as an unsuccessful test, never a 5xx.
 """
 
@@ -14,7 +14,6 @@ import uuid
 from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import quoteattr
 
-import aiohttp
 from starlette.responses import Response
 
 from emulator.core.errors import Conflict, ErrorItem, NotFound, ValidationFailed
@@ -31,6 +30,7 @@ from emulator.families.assistants.rules import (
 )
 from emulator.families.conversations.service import conversations
 from emulator.http.binding import Reply, operation
+from emulator.webhooks.sender import load_aiohttp
 
 if TYPE_CHECKING:
     from emulator.families.assistants.store import AssistantEntry
@@ -118,6 +118,7 @@ async def test_tool(ctx: RequestContext) -> Any:
     headers = {str(h.get("name")): substitute(str(h.get("value", "")), variables) for h in hook.get("headers") or [] if h.get("name")}
     timeout = min(TOOL_TEST_TIMEOUT, float(hook.get("timeout_ms") or 5000) / 1000)
     sent: dict[str, Any] = {"url": url, "method": method, "headers": headers, "query": query, "body": body if method != "GET" else None}
+    aiohttp = load_aiohttp()
     try:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout)) as session, session.request(
             method, url, params={k: str(v) for k, v in query.items()} or None, headers=headers, json=body if method != "GET" else None
@@ -138,6 +139,7 @@ async def fetch_dynamic_variables(ctx: RequestContext, record: dict[str, Any], c
         "assistant_id": record["id"], "telnyx_conversation_channel": "phone_call" if call.get("call_control_id") else "web_chat",
         "telnyx_agent_target": call.get("to", ""), "telnyx_end_user_target": call.get("from", ""),
         **({"call_control_id": call["call_control_id"]} if call.get("call_control_id") else {})}}}
+    aiohttp = load_aiohttp()
     try:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout)) as session, session.post(
             str(record["dynamic_variables_webhook_url"]), json=payload
