@@ -243,6 +243,7 @@ def start_bare(workdir: str) -> Server:
     proc = subprocess.Popen(cmd, cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     server = Server("bare Starlette", proc, port, prefix="/v2")
     server.started_s = wait_answer(server.url("/health"), proc)
+    server.rss_loaded_mb = rss_mb(proc.pid)
     return server
 
 

@@ -21,6 +21,7 @@ from emulator.core.errors import ApiError, ErrorStyle, InternalError
 from emulator.core.rules import WARNING_HEADER
 from emulator.http.auth import authenticate
 from emulator.http.bodies import parse_body, read_body
+from emulator.http.clean_bodies import CleanBodies
 from emulator.http.context import RequestContext
 from emulator.http.deadlines import TaskDeadline
 from emulator.http.responses import JSONResponse, render_error, to_response
@@ -84,6 +85,7 @@ class Api:
         self.emulator = emulator
         self.accepted_keys = emulator.settings.accepted_api_keys()  # settings hold for the app's life
         self.body_deadline = TaskDeadline(emulator.settings.body_timeout)
+        self.clean_bodies = CleanBodies()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = await self.respond(ApiRequest(scope, receive, send))
@@ -104,7 +106,9 @@ class Api:
             # faults/rate/latency: before validation, so a forced error never half-writes state
             faults: FaultChain = emulator.services.faults
             await faults.before_handler(request, operation, path_params, api_key, raw)
-            media_type, body = await parse_body(request, operation, raw)
+            clean = self.clean_bodies.key(operation, request.headers.get("content-type"), raw)
+            checked = clean in self.clean_bodies  # these very bytes were storable and valid before
+            media_type, body = await parse_body(request, operation, raw, checked=checked)
             mode = emulator.state.modes.of(api_key)
             validated = emulator.validator.validate(  # validate
                 operation,
@@ -114,7 +118,10 @@ class Api:
                 media_type=media_type,
                 body=body,
                 any_path_ids=mode.creates_unknown_ids,
+                body_checked=checked,
             )
+            if not checked and media_type is not None and "json" in media_type:
+                self.clean_bodies.add(clean)
             # implicit resources: what the request names and the tenant lacks (lenient mode only)
             implicit = emulator.services.implicit.resolve(operation, api_key, validated.path) if mode.creates_unknown_ids else []
             ctx = RequestContext(

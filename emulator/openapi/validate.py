@@ -119,9 +119,11 @@ class RequestValidator:
         media_type: str | None,
         body: Any,
         any_path_ids: bool = False,
+        body_checked: bool = False,
     ) -> ValidatedRequest:
         """``any_path_ids``: a path parameter the document constrains (uuid format, pattern) is
-        taken as given when it does not conform — the lenient mode's placeholder ids."""
+        taken as given when it does not conform — the lenient mode's placeholder ids.
+        ``body_checked``: this JSON body is known to be valid (``http/clean_bodies.py``)."""
         plan = self._plans.get(operation.key)
         if plan is None:  # an operation built outside our index: nothing compiled to check it with
             return ValidatedRequest(dict(path_params), dict(query_items), {}, body)
@@ -145,7 +147,8 @@ class RequestValidator:
             if key not in consumed and key not in query_out:
                 values = query.all(key)
                 query_out[key] = values if len(values) > 1 else value
-        body = self._body(plan, media_type, body, errors)
+        if not body_checked:
+            body = self._body(plan, media_type, body, errors)
         if errors:
             raise ValidationFailed(items=_sorted(errors))
         return ValidatedRequest(path_out, query_out, header_out, body)

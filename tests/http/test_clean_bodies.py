@@ -1,0 +1,59 @@
+"""Bodies seen clean once are not checked again (http/clean_bodies.py) — and nothing else changes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from starlette.testclient import TestClient
+
+from emulator.http import clean_bodies
+from emulator.http.clean_bodies import CleanBodies
+from emulator.openapi.index import OperationIndex
+from emulator.openapi.loader import load_document
+from tests.conftest import AUTH
+
+CHAT = {"model": "meta-llama/Meta-Llama-3.1-8B-Instruct", "messages": [{"role": "user", "content": "Hello there"}]}
+
+
+def test_the_same_bytes_get_the_same_answer_and_each_its_own_value(client: TestClient) -> None:
+    raw = json.dumps(CHAT).encode()
+    first = client.post("/v2/ai/chat/completions", content=raw, headers={**AUTH, "Content-Type": "application/json"})
+    again = client.post("/v2/ai/chat/completions", content=raw, headers={**AUTH, "Content-Type": "application/json"})
+    assert first.status_code == again.status_code == 200
+    assert first.json()["choices"] == again.json()["choices"]
+
+
+def test_a_clean_body_for_one_operation_is_still_checked_for_another(client: TestClient) -> None:
+    raw = json.dumps({"name": "kept", "model": "meta-llama/Meta-Llama-3.1-8B-Instruct", "instructions": "x"}).encode()
+    headers = {**AUTH, "Content-Type": "application/json"}
+    assert client.post("/v2/ai/assistants", content=raw, headers=headers).status_code == 200
+    r = client.post("/v2/ai/chat/completions", content=raw, headers=headers)  # no messages: still a 422
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "messages"]
+
+
+def test_an_invalid_body_is_refused_every_time(client: TestClient) -> None:
+    raw = json.dumps({"model": "m", "messages": "not-a-list"}).encode()
+    for _ in range(3):
+        r = client.post("/v2/ai/chat/completions", content=raw, headers={**AUTH, "Content-Type": "application/json"})
+        assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "messages"]
+
+
+def test_an_unstorable_body_is_refused_every_time(client: TestClient) -> None:
+    raw = b'{"model": "m", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 99999999999999999999}'
+    for _ in range(2):
+        r = client.post("/v2/ai/chat/completions", content=raw, headers={**AUTH, "Content-Type": "application/json"})
+        assert r.status_code == 422
+
+
+def test_keys_are_bounded_and_large_or_empty_bodies_not_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    operation, _ = OperationIndex(load_document()).match("POST", "/v2/ai/chat/completions")
+    monkeypatch.setattr(clean_bodies, "KEPT", 3)
+    kept = CleanBodies()
+    keys = [kept.key(operation, "application/json", b'{"n": %d}' % n) for n in range(10)]
+    for key in keys:
+        kept.add(key)
+    assert keys[-1] in kept and sum(k in kept for k in keys) <= 3
+    assert kept.key(operation, "application/json", b"") is None
+    assert kept.key(operation, "application/json", b" " * (clean_bodies.MAX_BYTES + 1)) is None
+    assert kept.key(operation, "text/json", b'{"n": 9}') not in kept  # the media type is part of the key
