@@ -8,6 +8,7 @@ by summarising the tool's output, so a tool-calling loop ends with text that men
 
 from __future__ import annotations
 
+import functools
 import random
 import re
 from typing import Any
@@ -54,8 +55,24 @@ _GREETINGS = (
 )
 
 
+_KEPT_WORDS = 64  # the most content words any caller asks for (tool matching)
+
+
 def content_words(text: str, limit: int = 6) -> list[str]:
     """Distinct non-stopword words of ``text``, in order of first appearance."""
+    if 0 < limit <= _KEPT_WORDS:
+        # One answer asks for the same user turn's words three times (tool choice, arguments,
+        # text), with different limits: each is a prefix of the longest.
+        return list(_first_content_words(text)[:limit])
+    return _content_words(text, limit)
+
+
+@functools.lru_cache(maxsize=512)
+def _first_content_words(text: str) -> tuple[str, ...]:
+    return tuple(_content_words(text, _KEPT_WORDS))
+
+
+def _content_words(text: str, limit: int) -> list[str]:
     seen: list[str] = []
     for word in _WORD.findall(text):
         low = word.lower()
