@@ -78,7 +78,22 @@ class DeliveryLog:
         return out
 
     def _evict(self) -> None:
-        # Evict down to 90% of the limit at once, so the scan runs once per many adds.
+        # Evict down to 90% of the limit at once, so eviction runs once per many adds. The scan
+        # walks from the oldest and stops at the ``excess``-th finished event: only pending ones
+        # (rare: a delivery still being attempted) are stepped over. Asking every one of the
+        # ``limit`` events its status stalled the loop for ~20 ms every ``limit / 10`` emits,
+        # the periodic tail of call commands under load.
         excess = len(self._events) - int(self.limit * 0.9)
-        for eid in [eid for eid, ev in self._events.items() if ev.status != "pending"][:excess]:
+        doomed: list[str] = []
+        for eid, ev in self._events.items():
+            if len(doomed) >= excess:
+                break
+            if _finished(ev):
+                doomed.append(eid)
+        for eid in doomed:
             del self._events[eid]
+
+
+def _finished(event: Event) -> bool:
+    """No delivery of the event's latest round is still pending (an event with no URL never was)."""
+    return not event.deliveries or event.status != "pending"

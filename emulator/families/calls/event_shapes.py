@@ -39,6 +39,11 @@ class EventShapes:
                 continue
             for event_type in event_types:
                 self.data[str(event_type)] = data
+        # Per event type, what completing its events walks: resolved once (on first emit), as
+        # the document never changes under an emulator. ``None``: the schema declares no payload
+        # properties (the emitter's payload goes out as it is).
+        self._payload_props: dict[str, list[tuple[str, Any]] | None] = {}
+        self._data_props: dict[str, list[tuple[str, Any]]] = {}
 
     def _deref(self, node: Any) -> Any:
         return self.doc.deref(node)
@@ -50,20 +55,38 @@ class EventShapes:
         payload = self._deref((data.get("properties") or {}).get("payload"))
         return payload if isinstance(payload, dict) else None
 
-    def data_fields(self, event_type: str, known: dict[str, Any]) -> dict[str, Any]:
-        """The members of ``data`` beyond the envelope's own that the schema declares."""
-        data = self.data.get(event_type)
-        if data is None:
-            return {}
-        props = data.get("properties") or {}
-        now = str(known.get("occurred_at", ""))
-        return {name: known[name] if name in known else neutral(self.doc, sub, now) for name, sub in props.items() if name not in ENVELOPE}
+    def data_fields(self, event_type: str, known: dict[str, Any], now: str) -> dict[str, Any]:
+        """The members of ``data`` beyond the envelope's own that the schema declares (``now``:
+        the event's instant, what a ``date-time`` nobody set gets)."""
+        props = self._data_props.get(event_type)
+        if props is None:
+            data = self.data.get(event_type)
+            declared = (data.get("properties") or {}) if data is not None else {}
+            props = self._data_props[event_type] = [(n, sub) for n, sub in declared.items() if n not in ENVELOPE]
+        return {name: known[name] if name in known else neutral(self.doc, sub, now) for name, sub in props}
 
-    def complete_payload(self, event_type: str, payload: dict[str, Any], known: dict[str, Any]) -> dict[str, Any]:
+    def complete_payload(self, event_type: str, payload: dict[str, Any], known: dict[str, Any], now: str) -> dict[str, Any]:
+        """``payload`` with every property the event's payload schema declares (see ``complete``)."""
+        try:
+            props = self._payload_props[event_type]
+        except KeyError:
+            props = self._payload_props[event_type] = self._resolve_payload_props(event_type)
+        if props is None:
+            return payload
+        out = dict(payload)
+        for name, sub in props:
+            if name not in out:
+                out[name] = known[name] if name in known else neutral(self.doc, sub, now)
+        return out
+
+    def _resolve_payload_props(self, event_type: str) -> list[tuple[str, Any]] | None:
+        """What ``complete`` would walk for the payload schema: its (first branch's) properties."""
         schema = self.payload_schema(event_type)
         if schema is None:
-            return payload
-        return complete(self.doc, schema, payload, known, str(known.get("occurred_at", "")))
+            return None
+        schema = _branch(self.doc, self.doc.deref(schema))
+        props = schema.get("properties") if isinstance(schema, dict) else None
+        return list(props.items()) if isinstance(props, dict) else None
 
 
 def _nullable(schema: dict[str, Any]) -> bool:

@@ -209,13 +209,29 @@ CODECS = "G722,PCMU,PCMA,G729,OPUS,VP8,H264"
 """What the emulator says a connection supports and a caller offers (it never negotiates media)."""
 
 
-def known_fields(env: Env, call: Call) -> dict[str, Any]:
-    """What the call itself says about properties an event's schema declares (``event_shapes``)."""
+_START_ISO: dict[float, str] = {}
+"""``call.created_at`` → its RFC 3339 form: every event of a call carries its start time, and
+formatting an instant is pure, so each call's is formatted once (bounded: cleared when full)."""
+
+
+def _start_time(env: Env, call: Call) -> str:
+    at = call.created_at
+    text = _START_ISO.get(at)
+    if text is None:
+        if len(_START_ISO) >= 4096:
+            _START_ISO.clear()
+        text = _START_ISO[at] = env.iso(at)
+    return text
+
+
+def known_fields(env: Env, call: Call, now: str) -> dict[str, Any]:
+    """What the call itself says about properties an event's schema declares (``event_shapes``);
+    ``now`` is the event's instant (its ``created_at`` and ``occurred_at``)."""
     return {
         "from": call.from_,
         "to": call.to,
         "direction": call.direction,
-        "start_time": env.iso(call.created_at),
+        "start_time": _start_time(env, call),
         "client_state": call.client_state if call.client_state is not None else "",
         "caller_id_name": call.from_,
         "custom_headers": list(call.custom_headers),
@@ -224,23 +240,27 @@ def known_fields(env: Env, call: Call) -> dict[str, Any]:
         "calling_party_type": "pstn",
         "connection_codecs": CODECS,
         "offered_codecs": CODECS,
-        "created_at": env.iso(),
-        "occurred_at": env.iso(),
+        "created_at": now,
+        "occurred_at": now,
     }
 
 
 def emit(env: Env, call: Call, event_type: str, extra: dict[str, Any] | None = None) -> Any:
     """Queue one signed event for ``call`` (never blocks; delivery runs off the request path),
     with every property its published schema declares (``event_shapes.complete``).
-    TeXML-driven calls report through their own form callbacks instead, so they emit nothing."""
+    TeXML-driven calls report through their own form callbacks instead, so they emit nothing.
+
+    The event's instant is read once: its ``occurred_at``, and the ``created_at``/``occurred_at``
+    its schema may declare, are one timestamp (formatting it was most of an emit's cost)."""
     if call.extra.get("texml"):
         return None
     payload = base_payload(call, event_type)
     if extra:
         payload.update(extra)
     shapes = env.emulator.services.family(EventShapes)
-    known = known_fields(env, call)
-    payload = shapes.complete_payload(event_type, payload, known)
+    now = env.iso()
+    known = known_fields(env, call, now)
+    payload = shapes.complete_payload(event_type, payload, known, now)
     dispatcher = env.emulator.services.webhooks
     urls, failover = targets(env, call, event_type)
     return dispatcher.emit(
@@ -250,6 +270,6 @@ def emit(env: Env, call: Call, event_type: str, extra: dict[str, Any] | None = N
         urls=urls or None,
         failover_url=failover,
         ordering_key=call.call_control_id,
-        occurred_at=env.iso(),
-        data_fields=shapes.data_fields(event_type, known),
+        occurred_at=now,
+        data_fields=shapes.data_fields(event_type, known, now),
     )

@@ -38,21 +38,35 @@ PAUSED = "remote_paused_until"
 """``call.extra`` key: while the other party pauses (a ``wait`` step), when the pause ends."""
 
 
-def later(env: Env, call: Call, delay: float, fn: Callable[[], Any], *, while_alive: bool = True) -> None:
-    """Run ``fn`` after ``delay`` emulator seconds, unless the tenant was reset or (by default)
-    the call has ended meanwhile."""
+class _CallTimer:
+    """What the scheduler runs for :func:`later`. One slotted object rather than a closure (a
+    function, its cell tuple and five cells): a busy call keeps thousands of these pending
+    (every ``speak`` arms one for its end), and each full garbage collection walks them all."""
 
-    due = env.now() + max(0.0, delay)
+    __slots__ = ("call", "due", "env", "fn", "while_alive")
 
-    def fire() -> None:
-        if not env.alive() or (while_alive and not call.is_alive):
+    def __init__(self, env: Env, call: Call, due: float, fn: Callable[[], Any], while_alive: bool) -> None:
+        self.env = env
+        self.call = call
+        self.due = due
+        self.fn = fn
+        self.while_alive = while_alive
+
+    def __call__(self) -> None:
+        env, call = self.env, self.call
+        if not env.alive() or (self.while_alive and not call.is_alive):
             return
         try:
-            env.run_at(due, fn)
+            env.run_at(self.due, self.fn)
         except Exception:  # a bug in one call must not stop the scheduler every call relies on
             log.exception("call timer failed for %s", call.call_control_id)
 
-    env.scheduler.call_at(due, fire, tag=env.tag)
+
+def later(env: Env, call: Call, delay: float, fn: Callable[[], Any], *, while_alive: bool = True) -> None:
+    """Run ``fn`` after ``delay`` emulator seconds, unless the tenant was reset or (by default)
+    the call has ended meanwhile."""
+    due = env.now() + max(0.0, delay)
+    env.scheduler.call_at(due, _CallTimer(env, call, due, fn, while_alive), tag=env.tag)
 
 
 def new_call_control_id(env: Env) -> str:

@@ -29,19 +29,32 @@ prompt, and (warn mode, ``rules.PLAYBACK_SOURCE``) a playback_start that names n
 # -- speak ---------------------------------------------------------------------------------------
 
 
+class _SpeakEnd:
+    """The end of one prompt, due ``speech_seconds`` after it began: ``call.speak.ended`` unless
+    a newer speak (another token) replaced it meanwhile. A slotted object, not a closure: every
+    speak leaves one pending until its prompt would have ended (see ``lifecycle._CallTimer``)."""
+
+    __slots__ = ("call", "env", "token")
+
+    def __init__(self, env: Env, call: Call, token: int) -> None:
+        self.env = env
+        self.call = call
+        self.token = token
+
+    def __call__(self) -> None:
+        call = self.call
+        if call.speaking is not None and call.speaking.get("token") == self.token:
+            call.speaking = None
+            emit(self.env, call, "call.speak.ended", {"status": "completed"})
+
+
 def begin_speak(env: Env, call: Call, text: str) -> None:
     call.media_generation += 1
     token = call.media_generation
     call.speaking = {"token": token}
     recordings.said(env, call, "outbound", text)
     emit(env, call, "call.speak.started")
-
-    def done() -> None:
-        if call.speaking is not None and call.speaking.get("token") == token:
-            call.speaking = None
-            emit(env, call, "call.speak.ended", {"status": "completed"})
-
-    lifecycle.later(env, call, speech_seconds(text), done)
+    lifecycle.later(env, call, speech_seconds(text), _SpeakEnd(env, call, token))
 
 
 @operation("SpeakCall")
