@@ -11,12 +11,39 @@ import asyncio
 import contextlib
 import heapq
 import itertools
+import math
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 TimerCallback = Callable[[], Awaitable[None] | None]
+
+
+_SECOND_TEXT: list[tuple[float, str]] = [(math.nan, "")]
+"""The last whole second :func:`iso_instant` formatted, and its text up to the fraction."""
+
+
+def iso_instant(at: float) -> str:
+    """``at`` (Unix seconds) as ``2026-12-01T16:54:49.123Z``: exactly what
+    ``datetime.fromtimestamp(at, UTC)`` gives, cut to milliseconds. Every webhook, journal entry
+    and record carries a few of these; ``strftime`` was most of the cost, and instants close in
+    time share their second, so its text is kept and only the milliseconds are formatted.
+
+    The rounding is ``fromtimestamp``'s: the fraction to the nearest microsecond, half to even."""
+    frac, whole = math.modf(at)
+    micros = round(frac * 1e6)
+    if micros >= 1_000_000:
+        whole += 1.0
+        micros -= 1_000_000
+    elif micros < 0:
+        whole -= 1.0
+        micros += 1_000_000
+    second, text = _SECOND_TEXT[0]
+    if whole != second:
+        text = datetime.fromtimestamp(whole, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.")
+        _SECOND_TEXT[0] = (whole, text)
+    return f"{text}{micros // 1000:03d}Z"
 
 
 class Clock:
@@ -41,8 +68,7 @@ class Clock:
 
     def iso(self, at: float | None = None) -> str:
         """RFC 3339 with milliseconds and ``Z``, the way Telnyx writes timestamps."""
-        dt = datetime.fromtimestamp(self.now() if at is None else at, tz=UTC)
-        return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+        return iso_instant(self.now() if at is None else at)
 
     def advance(self, seconds: float) -> None:
         if seconds < 0:
@@ -102,7 +128,8 @@ class Scheduler:
     def call_at(self, due: float, callback: TimerCallback, *, tag: str = "") -> _Timer:
         timer = _Timer(due, next(self._seq), callback, tag=tag)
         heapq.heappush(self._heap, timer)
-        self._poke()
+        if self._heap[0] is timer:  # due before everything else: the runner sleeps too long
+            self._poke()  # (waking it for a later timer cost a wait_for per call command)
         return timer
 
     def call_later(self, delay: float, callback: TimerCallback, *, tag: str = "") -> _Timer:
@@ -152,14 +179,24 @@ class Scheduler:
         self._wake.set()
 
     async def _run(self) -> None:
+        # Sleeps on the wake event, with a loop timer to set it when the earliest timer is due.
+        # Not ``asyncio.wait_for``: on Python 3.11 it can swallow a cancellation that arrives as
+        # the wait ends, and ``stop`` then waited forever (an emulator with an AI gather running
+        # never shut down); it also cost a task per wake-up.
+        loop = asyncio.get_running_loop()
         while True:
             self._wake.clear()
             await self.run_due()
             while self._heap and self._heap[0].cancelled:
                 heapq.heappop(self._heap)
-            timeout = None if not self._heap else max(0.0, self._heap[0].due - self.clock.now())
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout)
+            if not self._heap:
+                await self._wake.wait()
+                continue
+            alarm = loop.call_later(max(0.0, self._heap[0].due - self.clock.now()), self._wake.set)
+            try:
+                await self._wake.wait()
+            finally:
+                alarm.cancel()
 
 
 def parse_clock_start(value: str) -> float:

@@ -55,4 +55,25 @@ class RequestContext:
 
     def base_url(self) -> str:
         """``http://host:port`` as the client addressed us (for links we hand out)."""
-        return str(self.request.base_url).rstrip("/")
+        return base_url_of(self.request)
+
+
+_BASE_URLS: dict[tuple[Any, ...], str] = {}
+"""What Starlette's ``base_url`` gives, per the parts of the scope it is built from."""
+
+
+def base_url_of(request: Request) -> str:
+    """``str(request.base_url)`` without its trailing slash. Starlette copies the scope and
+    builds a URL object for it (~10 µs); every call command records it, and a client addresses
+    us the same way request after request, so it is built once per (scheme, Host, server, root
+    path) — the only parts of the scope it depends on (a bounded memo)."""
+    scope = request.scope
+    host = next((value for name, value in scope["headers"] if name == b"host"), None)
+    server = scope.get("server")
+    key = (scope.get("scheme", "http"), host, tuple(server) if server else None, scope.get("app_root_path", scope.get("root_path", "")))
+    text = _BASE_URLS.get(key)
+    if text is None:
+        if len(_BASE_URLS) >= 256:
+            _BASE_URLS.clear()
+        text = _BASE_URLS[key] = str(request.base_url).rstrip("/")
+    return text

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from starlette.requests import Request
 from starlette.testclient import TestClient
 
+from emulator.http.context import base_url_of
 from emulator.http.dispatch import ApiRequest
 from tests.conftest import AUTH
 
@@ -29,10 +31,20 @@ def test_served_with_and_without_v2(client: TestClient) -> None:
 
 
 def test_api_request_headers_are_case_insensitive_and_first_wins() -> None:
-    scope = {"type": "http", "method": "GET", "path": "/", "query_string": b"",
-             "headers": [(b"prefer", b"first"), (b"prefer", b"second"), (b"x-thing", b"1")]}
+    scope = {"type": "http", "method": "GET", "path": "/", "query_string": b"", "headers": [(b"prefer", b"first"), (b"prefer", b"second"), (b"x-thing", b"1")]}
     headers = ApiRequest(scope).headers
     assert headers["Prefer"] == "first" and headers.get("PREFER") == "first" and headers.getlist("prefer") == ["first", "second"]
     assert "X-Thing" in headers and "absent" not in headers and headers.get("absent", "d") == "d"
     assert ApiRequest(scope).query_params.get("a") is None
     assert ApiRequest({**scope, "query_string": b"a=1&a=2"}).query_params.getlist("a") == ["1", "2"]
+
+
+def test_base_url_is_starlettes_per_host_and_root_path() -> None:
+    def scope(host: bytes | None, root_path: str = "", scheme: str = "http", server: tuple[str, int] = ("127.0.0.1", 8080)) -> dict:
+        headers = [(b"host", host)] if host is not None else []
+        return {"type": "http", "scheme": scheme, "server": server, "path": "/v2/x", "root_path": root_path, "query_string": b"", "headers": [(b"accept", b"*/*"), *headers]}
+
+    cases = [scope(b"localhost:9000"), scope(b"emulator:8080", "/telnyx"), scope(None), scope(None, scheme="https", server=("h", 443)), scope(b"localhost:9000")]
+    for s in cases:
+        assert base_url_of(Request(s)) == str(Request(s).base_url).rstrip("/")
+    assert [base_url_of(Request(s)) for s in cases] == ["http://localhost:9000", "http://emulator:8080/telnyx", "http://127.0.0.1:8080", "https://h", "http://localhost:9000"]
