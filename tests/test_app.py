@@ -3,9 +3,12 @@ bind is an operation of the document."""
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
-from emulator.app import create_app
+from starlette.testclient import TestClient
+
+from emulator.app import GC_YOUNG_THRESHOLD, create_app
 from emulator.families import FAMILIES
 from emulator.http.binding import collect
 from emulator.openapi.index import OperationIndex
@@ -31,3 +34,11 @@ def test_every_handler_is_bound_to_an_operation_of_the_document() -> None:
     index = OperationIndex(load_document())
     assert handlers, "no handlers collected"
     assert sorted(set(handlers) - set(index.by_id)) == []
+
+
+def test_serving_collects_young_objects_less_often_and_restores_the_collector(tmp_path: Path) -> None:
+    before = gc.get_threshold()
+    with TestClient(create_app(make_settings(tmp_path))) as client:
+        assert client.get("/_emulator/health").status_code == 200
+        assert gc.get_threshold() == (GC_YOUNG_THRESHOLD, *before[1:])
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
