@@ -50,13 +50,38 @@ def conversation_digest(messages: list[Message]) -> str:
 def choices(seed: object, request: ChatRequest, rule: Rule | None, last_user: str) -> list[Choice]:
     """The ``n`` choices answering ``request`` (``rule``: the scripted rule that matched, if any)."""
     conversation = conversation_digest(request.messages)
-    head = [str(seed), str(request.model), conversation, str(request.temperature), str(request.seed)]
-    tail = [str(p) for p in ([(t.name, t.description) for t in request.tools], request.tool_choice, request.forced_tool, request.output)]
+    head = "\x1f".join([str(seed), str(request.model), conversation, str(request.temperature), str(request.seed)])
+    tail = _options_text(request)
     out = []
     for index in range(max(1, request.n)):
-        key = hashlib.sha256("\x1f".join([*head, str(index), *tail]).encode()).hexdigest()
+        key = hashlib.sha256(f"{head}\x1f{index}\x1f{tail}".encode()).hexdigest()
         out.append(_choice(request, rule, last_user, key, index))
     return out
+
+
+_OPTIONS_TEXT: dict[tuple[Any, ...], tuple[tuple[object, ...], str]] = {}
+OPTIONS_TEXT_KEPT = 256
+
+
+def _options_text(request: ChatRequest) -> str:
+    """The tools, tool choice and output constraint as they enter every choice's seed key:
+    ``str`` of each, joined by the unit separator. The ``str`` of an output constraint is the
+    repr of its schema, redone on every turn though a conversation's options never change
+    (the :class:`Tool` and :class:`OutputFormat` objects of one options reading are shared by
+    all its requests, ``families/chat/options.py``, and only read), so it is kept per those
+    objects: keyed by their ids, the objects kept beside the text so an id cannot be reused
+    while its entry lives (bounded; emptied when full)."""
+    refs: tuple[object, ...] = (request.output, *request.tools)
+    key = (request.tool_choice, request.forced_tool, *map(id, refs))
+    kept = _OPTIONS_TEXT.get(key)
+    if kept is not None and all(a is b for a, b in zip(kept[0], refs, strict=True)):
+        return kept[1]
+    parts = ([(t.name, t.description) for t in request.tools], request.tool_choice, request.forced_tool, request.output)
+    text = "\x1f".join([str(p) for p in parts])
+    if len(_OPTIONS_TEXT) >= OPTIONS_TEXT_KEPT:
+        _OPTIONS_TEXT.clear()
+    _OPTIONS_TEXT[key] = (refs, text)
+    return text
 
 
 def _choice(request: ChatRequest, rule: Rule | None, last_user: str, key: str, index: int) -> Choice:

@@ -4,7 +4,8 @@
 loop with one shared HTTP session (``Sender``, aiohttp), so handlers never wait on a user's
 receiver and the API stays responsive while receivers are slow or down. Events sharing an ``ordering_key`` (a call)
 go through one *lane* — a FIFO worked by a single task — so event N+1 is not sent before event N
-has finished all its attempts, while different keys (and key-less events) run in parallel.
+has finished all its attempts, while different keys (and key-less events) run in parallel; the
+lanes, and binding to whichever loop is running, are ``webhooks/lanes.py``.
 
 Each delivery makes ``webhook_attempts`` attempts in all at its URL (the first try included, with
 exponential backoff between them), then as many at its failover URL. A URL whose host
@@ -16,16 +17,14 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import logging
 import random
-from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from emulator.core.ids import IdFactory
 from emulator.webhooks.allow import HostAllowList
 from emulator.webhooks.envelope import Delivery, Event, FormRequest
+from emulator.webhooks.lanes import Job, Lanes
 from emulator.webhooks.log import DeliveryLog
 from emulator.webhooks.outbox import dump_events, load_events
 from emulator.webhooks.sender import Sender
@@ -34,20 +33,6 @@ if TYPE_CHECKING:
     from emulator.core.settings import Settings
     from emulator.core.state import EmulatorState
     from emulator.webhooks.keys import SigningKey
-
-log = logging.getLogger("emulator.webhooks")
-
-SHUFFLE_WINDOW = 4
-"""Largest group of queued same-key events the "shuffle" disorder mode reorders at once."""
-
-
-@dataclass
-class _Job:
-    """One delivery round of an event (the original emit, or a replay)."""
-
-    event: Event
-    deliveries: list[Delivery]
-    duplicate: bool = False  # "duplicate" disorder mode: send each successful delivery twice
 
 
 def _random_state(ids: IdFactory) -> list[Any]:
@@ -77,14 +62,8 @@ class WebhookDispatcher:
         self._seq = itertools.count(1)
         self._ids: dict[str, IdFactory] = {}
         self._rng = random.Random(f"{self.settings.seed}:webhook-disorder")
-        self._lanes: dict[str, deque[_Job]] = {}
-        self._active_lanes: set[str] = set()
-        self._backlog: list[_Job] = []  # emitted while no loop was running
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._outstanding = 0
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._idle: asyncio.Event | None = None
-        self._sender: Sender | None = None
+        self._sender: Sender | None = None  # made per loop by _new_sender
+        self._lanes = Lanes(self.settings, self._rng, self._run_round, self._new_sender)
         self.on_emit: Callable[[Event], object] | None = None
         """Called with each emitted event before it is queued (``--self-check`` validates it)."""
         self.default_urls: dict[str, str] = {}
@@ -94,14 +73,10 @@ class WebhookDispatcher:
     # -- lifecycle ---------------------------------------------------------------------------
 
     async def start(self) -> None:
-        self._bind(asyncio.get_running_loop())
+        self._lanes.bind_running()
 
     async def stop(self) -> None:
-        tasks = list(self._tasks)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        self._tasks.clear()
+        await self._lanes.stop()
         if self._sender is not None:
             await self._sender.aclose()
 
@@ -109,42 +84,16 @@ class WebhookDispatcher:
         """Wait until every queued delivery (all attempts, failover, duplicates) has finished.
         Raises ``TimeoutError`` if that takes longer than ``timeout`` seconds. Works from any
         loop: if the app's loop runs in another thread (TestClient), the wait happens there."""
-        owner = self._foreign_loop()
-        if owner is not None:
-            await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(self._wait_idle(timeout), owner))
-            return
-        self._bind(asyncio.get_running_loop())
-        await self._wait_idle(timeout)
+        await self._lanes.drain(timeout)
 
     def drain_sync(self, timeout: float = 5.0) -> None:
         """``drain`` for synchronous tests, e.g. while ``with TestClient(app)`` runs the app's
         loop in its portal thread. Not callable from inside the app's own loop."""
-        owner = self._foreign_loop()
-        if owner is not None:
-            asyncio.run_coroutine_threadsafe(self._wait_idle(timeout), owner).result(timeout + 1.0)
-            return
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            asyncio.run(self.drain(timeout))  # no loop anywhere: deliver the backlog in a fresh one
-            return
-        raise RuntimeError("drain_sync() would block the event loop; use 'await drain()'")
+        self._lanes.drain_sync(timeout)
 
-    async def _wait_idle(self, timeout: float) -> None:
-        assert self._idle is not None
-        if self._outstanding:
-            await asyncio.wait_for(self._idle.wait(), timeout)
-
-    def _foreign_loop(self) -> asyncio.AbstractEventLoop | None:
-        """The bound loop when it is alive and is not the caller's (i.e. runs in another thread)."""
-        bound = self._loop
-        try:
-            current: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
-        except RuntimeError:
-            current = None
-        if bound is not None and bound is not current and bound.is_running() and not bound.is_closed():
-            return bound
-        return None
+    def _new_sender(self) -> None:
+        """The lanes moved to a new loop: the HTTP client must belong to that loop."""
+        self._sender = Sender(self.settings, self.state, self.signing_key, self.allow)
 
     # -- emitting ----------------------------------------------------------------------------
 
@@ -226,7 +175,7 @@ class WebhookDispatcher:
         deliveries = [Delivery(u, failover, round=round_) for u in targets]
         event.deliveries.extend(deliveries)
         self._revision += 1
-        self._enqueue(_Job(event, deliveries))
+        self._lanes.enqueue(Job(event, deliveries))
         return event
 
     def events(
@@ -237,7 +186,7 @@ class WebhookDispatcher:
 
     def pending(self) -> int:
         """Delivery rounds queued or in flight."""
-        return self._outstanding
+        return self._lanes.outstanding
 
     # -- internals: queueing -----------------------------------------------------------------
 
@@ -271,102 +220,22 @@ class WebhookDispatcher:
         self.log.add(event)
         if event.deliveries:
             duplicate = self.settings.webhook_disorder == "duplicate" and self._rng.random() < self.settings.webhook_disorder_rate
-            self._enqueue(_Job(event, event.deliveries, duplicate=duplicate))
+            self._lanes.enqueue(Job(event, event.deliveries, duplicate=duplicate))
         return event
 
-    def _enqueue(self, job: _Job) -> None:
-        owner = self._foreign_loop()
-        if owner is not None:  # emitted from another thread: hand the job to the app's loop
-            owner.call_soon_threadsafe(self._enqueue_bound, job)
-            return
+    # -- internals: delivering ---------------------------------------------------------------
+
+    async def _run_round(self, job: Job) -> None:
+        """The lanes' work for one round: every delivery of it at once. Whatever happens (a bug,
+        cancellation), no delivery is left ``pending``, so the round does not hang in the log."""
         try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            self._outstanding += 1
-            self._backlog.append(job)  # picked up by start()/drain()/the next emit in a loop
-            return
-        self._bind(loop)
-        self._enqueue_bound(job)
-
-    def _enqueue_bound(self, job: _Job) -> None:
-        self._outstanding += 1
-        self._schedule(job)
-
-    def _schedule(self, job: _Job) -> None:
-        assert self._idle is not None
-        self._idle.clear()
-        key = job.event.ordering_key
-        if key is None:
-            self._spawn(self._run_jobs([job]))
-            return
-        lane_key = f"{job.event.tenant}\x00{key}"
-        self._lanes.setdefault(lane_key, deque()).append(job)
-        if lane_key not in self._active_lanes:
-            self._active_lanes.add(lane_key)
-            self._spawn(self._run_lane(lane_key))
-
-    def _spawn(self, coro: Any) -> None:
-        task = asyncio.get_running_loop().create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    def _bind(self, loop: asyncio.AbstractEventLoop) -> None:
-        """Attach to the running loop (once; again only if the old loop has stopped and the app
-        moved to a new one, as Starlette's TestClient does without ``with``): fresh primitives,
-        re-queued lanes. Callers route work to a still-running loop instead (``_foreign_loop``)."""
-        if self._loop is loop:
-            if self._backlog:
-                backlog, self._backlog = self._backlog, []
-                for job in backlog:
-                    self._schedule(job)
-            return
-        self._loop = loop
-        self._idle = asyncio.Event()
-        self._idle.set()
-        self._sender = Sender(self.settings, self.state, self.signing_key, self.allow)  # its client belongs to this loop
-        self._tasks = set()
-        queued = [job for lane in self._lanes.values() for job in lane] + self._backlog
-        self._lanes.clear()
-        self._active_lanes.clear()
-        self._backlog = []
-        self._outstanding = len(queued)
-        for job in queued:
-            self._schedule(job)
-
-    async def _run_lane(self, lane_key: str) -> None:
-        lane = self._lanes[lane_key]
-        try:
-            while lane:
-                batch = [lane.popleft()]
-                if self.settings.webhook_disorder == "shuffle":
-                    await asyncio.sleep(0)  # let events emitted in the same tick join the window
-                    while lane and len(batch) < SHUFFLE_WINDOW:
-                        batch.append(lane.popleft())
-                    self._rng.shuffle(batch)
-                await self._run_jobs(batch)
+            if job.event in self.log:  # else dropped by a reset/clear while queued
+                await asyncio.gather(*(self._deliver(job.event, d, job.duplicate) for d in job.deliveries))
         finally:
-            self._active_lanes.discard(lane_key)
-            if not lane and self._lanes.get(lane_key) is lane:
-                del self._lanes[lane_key]
-
-    async def _run_jobs(self, jobs: list[_Job]) -> None:
-        for job in jobs:
-            try:
-                if job.event in self.log:  # else dropped by a reset/clear while queued
-                    await asyncio.gather(*(self._deliver(job.event, d, job.duplicate) for d in job.deliveries))
-            except Exception:  # a bug must not kill the lane: log it, fail the round, go on
-                log.exception("webhook delivery of event %s crashed", job.event.id)
-            finally:
-                for d in job.deliveries:
-                    if d.state == "pending":
-                        d.state = "failed"
-                self._revision += 1
-                self._outstanding -= 1
-                if self._outstanding <= 0 and self._idle is not None:
-                    self._outstanding = 0
-                    self._idle.set()
-
-    # -- internals: HTTP ---------------------------------------------------------------------
+            for d in job.deliveries:
+                if d.state == "pending":
+                    d.state = "failed"
+            self._revision += 1
 
     async def _deliver(self, event: Event, delivery: Delivery, duplicate: bool) -> None:
         """Up to ``webhook_attempts`` tries at the URL with exponential backoff, then the same at
@@ -446,7 +315,7 @@ class WebhookDispatcher:
         for event in events:
             pending = [d for d in event.deliveries if d.state == "pending"]
             if pending:
-                self._enqueue(_Job(event, pending))
+                self._lanes.enqueue(Job(event, pending))
 
     # -- reset ---------------------------------------------------------------------------------
 

@@ -1,0 +1,53 @@
+"""The seed key of a choice: the same text whether the options' part is kept or built anew."""
+
+from __future__ import annotations
+
+import hashlib
+
+from emulator.fakes import answers
+from emulator.fakes.chat_types import ChatRequest, Message, OutputFormat, Tool
+
+TOOLS = [Tool("get_weather", "Weather for a city", {"type": "object", "properties": {"city": {"type": "string"}}}), Tool("book", "Book a slot", {})]
+
+
+def _first_key(request: ChatRequest, index: int) -> str:
+    """The key as it was always built: every part's ``str`` joined, nothing kept."""
+    head = ["0", str(request.model), answers.conversation_digest(request.messages), str(request.temperature), str(request.seed)]
+    tail = [str(p) for p in ([(t.name, t.description) for t in request.tools], request.tool_choice, request.forced_tool, request.output)]
+    return hashlib.sha256("\x1f".join([*head, str(index), *tail]).encode()).hexdigest()
+
+
+def _request(text: str, output: OutputFormat, tools: list[Tool] = TOOLS, tool_choice: str = "auto") -> ChatRequest:
+    return ChatRequest([Message("user", text)], "m", "k", n=2, tools=list(tools), tool_choice=tool_choice, output=output)
+
+
+def test_kept_options_text_is_what_str_gives() -> None:
+    shared = OutputFormat("json_schema", {"type": "object", "properties": {"a": {"type": "integer"}}})
+    for turn in ("first turn", "second turn", "third turn"):  # the options objects shared, as a kept reading shares them
+        request = _request(turn, shared)
+        head = "\x1f".join(["0", "m", answers.conversation_digest(request.messages), "None", "None"])
+        assert [hashlib.sha256(f"{head}\x1f{i}\x1f{answers._options_text(request)}".encode()).hexdigest() for i in range(2)] == [
+            _first_key(request, i) for i in range(2)
+        ]
+
+
+def test_other_options_objects_get_their_own_text() -> None:
+    a = _request("hi", OutputFormat("regex", pattern="[a-z]+"))
+    b = _request("hi", OutputFormat("regex", pattern="[0-9]+"))
+    c = _request("hi", a.output, tools=TOOLS[:1])
+    d = _request("hi", a.output, tool_choice="required")
+    texts = [answers._options_text(r) for r in (a, b, c, d)]
+    assert len(set(texts)) == 4
+    assert texts == [answers._options_text(r) for r in (a, b, c, d)]  # and the same again when kept
+    assert "[0-9]+" in texts[1] and "required" in texts[3]
+
+
+def test_choices_answer_the_same_as_before() -> None:
+    output = OutputFormat()
+    request = _request("What's the weather in Berlin today?", output)
+    first = answers.choices(0, request, None, "What's the weather in Berlin today?")
+    again = answers.choices(0, _request("What's the weather in Berlin today?", output), None, "What's the weather in Berlin today?")
+    assert [(c.content, [(t.id, t.name, t.arguments) for t in c.tool_calls]) for c in first] == [
+        (c.content, [(t.id, t.name, t.arguments) for t in c.tool_calls]) for c in again
+    ]
+    assert first[0].tool_calls and first[0].tool_calls[0].id == f"call_{_first_key(request, 0)[:24]}"
