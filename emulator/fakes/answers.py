@@ -51,7 +51,7 @@ def choices(seed: object, request: ChatRequest, rule: Rule | None, last_user: st
     """The ``n`` choices answering ``request`` (``rule``: the scripted rule that matched, if any)."""
     conversation = conversation_digest(request.messages)
     head = "\x1f".join([str(seed), str(request.model), conversation, str(request.temperature), str(request.seed)])
-    tail = _options_text(request)
+    tail = options_text(request)
     out = []
     for index in range(max(1, request.n)):
         key = hashlib.sha256(f"{head}\x1f{index}\x1f{tail}".encode()).hexdigest()
@@ -63,7 +63,7 @@ _OPTIONS_TEXT: dict[tuple[Any, ...], tuple[tuple[object, ...], str]] = {}
 OPTIONS_TEXT_KEPT = 256
 
 
-def _options_text(request: ChatRequest) -> str:
+def options_text(request: ChatRequest) -> str:
     """The tools, tool choice and output constraint as they enter every choice's seed key:
     ``str`` of each, joined by the unit separator. The ``str`` of an output constraint is the
     repr of its schema, redone on every turn though a conversation's options never change
