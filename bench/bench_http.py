@@ -3,12 +3,14 @@
     python bench/bench_http.py [--duration 10] [--connections 32] [--repeat 2]
                                [--spec ../shared/openapi/telnyx-spec3.yml] [--prism PATH]
 
-Servers run one at a time, each a separate process: the bare app (uvicorn, httptools + uvloop,
-no access log: the ceiling), the emulator with its embedded document, the emulator with
-``--spec`` (when given and present), and Prism (``@stoplight/prism-cli``) on the embedded
-document when ``--prism`` names its executable or ``prism`` is on PATH. Each case is run
-``--repeat`` times per server; the table keeps the best req/s and the best p99 of the runs
-(the machine is shared: the load average before each server's runs is printed).
+Each server is a separate process: the bare app (uvicorn, httptools + uvloop, no access log:
+the ceiling), the emulator with its embedded document, the emulator with ``--spec`` (when given
+and present), and Prism (``@stoplight/prism-cli``) on the embedded document when ``--prism``
+names its executable or ``prism`` is on PATH. They start one at a time (start-up is timed
+alone), then stay up; wrk loads one at a time. ``--repeat`` rounds each run every case on every
+server back to back, so a drift of the shared machine's speed hits all servers alike; the
+table keeps each server's best req/s and best p99 per case (the load average before each
+round is printed).
 
 Cases: GET /v2/ai/assistants; chat completions with a voice agent's body (four messages, one
 with content parts, two function tools and a retrieval tool, ``tool_choice: auto``,
@@ -325,24 +327,25 @@ def run_wrk(server: Server, case: Case, duration: int, connections: int, workdir
     return {"rps": int(requests) / (int(duration_us) / 1e6), "p50": float(p50), "p99": float(p99), "errors": int(errors), "requests": int(requests)}
 
 
-def bench_server(server: Server, args: argparse.Namespace, workdir: str) -> None:
-    print(f"  {server.label}: load average before {load_average()}", flush=True)
+def check_server(server: Server) -> None:
+    """Before any measurement: a live call to command (emulators), and each case's status."""
     if not server.label.startswith("bare"):
         prepare_call(server)
     for case in CASES:
         note = check(server, case)
         if note:
             server.notes[case.name] = note
-        best: dict[str, float] = {}
-        for _ in range(args.repeat):
-            r = run_wrk(server, case, args.duration, args.connections, workdir)
-            best = {**r, "rps": max(r["rps"], best.get("rps", 0.0)), "p99": min(r["p99"], best.get("p99", float("inf"))),
-                    "p50": min(r["p50"], best.get("p50", float("inf")))}
-        server.results[case.name] = best
-        expected_errors = (case.status >= 400 or case.name in server.notes) and not server.label.startswith("bare")
-        if best["errors"] and not expected_errors:
-            print(f"    ! {case.name}: {best['errors']} non-2xx/socket errors of {best['requests']}")
-    server.rss_after_mb = rss_mb(server.proc.pid)  # type: ignore[attr-defined]
+
+
+def bench_case(server: Server, case: Case, args: argparse.Namespace, workdir: str) -> None:
+    """One wrk run of ``case``; the server keeps its best req/s, p50 and p99 over the rounds."""
+    r = run_wrk(server, case, args.duration, args.connections, workdir)
+    best = server.results.get(case.name, {})
+    server.results[case.name] = {**r, "rps": max(r["rps"], best.get("rps", 0.0)), "p99": min(r["p99"], best.get("p99", float("inf"))),
+                                 "p50": min(r["p50"], best.get("p50", float("inf")))}
+    expected_errors = (case.status >= 400 or case.name in server.notes) and not server.label.startswith("bare")
+    if r["errors"] and not expected_errors:
+        print(f"    ! {server.label}, {case.name}: {r['errors']} non-2xx/socket errors of {r['requests']}")
 
 
 def find_prism(given: str | None) -> str | None:
@@ -385,18 +388,33 @@ def main() -> int:
                 print(f"(--spec {args.spec} not found: skipped)")
         if prism is not None:
             starters.append(lambda: start_prism(prism, EMBEDDED))
-        for start in starters:
-            server = start()
-            try:
-                bench_server(server, args, tmp)
-            except Exception as exc:  # noqa: BLE001 - report what was measured so far
-                print(f"  {server.label}: stopped: {exc}")
-                continue
-            finally:
+        try:
+            for start in starters:  # one at a time: start-up is timed with nothing else starting
+                server = start()
+                try:
+                    check_server(server)
+                except Exception as exc:  # noqa: BLE001 - measure the others
+                    print(f"  {server.label}: left out: {exc}")
+                    stop(server)
+                    continue
+                servers.append(server)
+            # Rounds, each running every case on every server back to back (the order reversed
+            # every other round): the shared machine's speed drifts by tens of percent within
+            # minutes, and a server measured minutes after the bare app was compared with a
+            # different machine. Idle servers cost nothing while another is measured.
+            for round_ in range(args.repeat):
+                print(f"  round {round_ + 1}/{args.repeat}: load average {load_average()}", flush=True)
+                for case in CASES:
+                    for server in servers if round_ % 2 == 0 else servers[::-1]:
+                        bench_case(server, case, args, tmp)
+            for server in servers:
+                server.rss_after_mb = rss_mb(server.proc.pid)  # type: ignore[attr-defined]
+                print(f"  {server.label}:")
+                for name, r in server.results.items():
+                    print(f"    {name}: {r['rps']:,.0f} req/s, p50 {r['p50']:.1f} ms, p99 {r['p99']:.1f} ms", flush=True)
+        finally:
+            for server in servers:
                 stop(server)
-            servers.append(server)
-            for name, r in server.results.items():
-                print(f"    {name}: {r['rps']:,.0f} req/s, p50 {r['p50']:.1f} ms, p99 {r['p99']:.1f} ms", flush=True)
     report(servers)
     return 0
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import orjson
 
 from emulator.core.journal import BODY_LIMIT, REDACTED, Captured, Journal, JournalEntry, JournalMatch
@@ -52,3 +54,17 @@ def test_matcher_fields() -> None:
     assert j.count(JournalMatch(body_contains='"nested"')) == 1
     assert [e.seq for e in j.select(JournalMatch(), limit=2)] == [3, 2]  # newest first
     assert [e.seq for e in j.query(status=422)] == [2]
+
+
+def test_kept_entries_read_back_equal_and_leave_the_collectors_watch() -> None:
+    journal = Journal(3)
+    entries = [entry(i, body=b'{"n": %d}' % i) for i in range(1, 5)]
+    for e in entries:
+        journal.record(e)
+    back = journal.select(JournalMatch())
+    assert [e.seq for e in back] == [4, 3, 2]  # newest first; the oldest fell out of the bound
+    assert back[0].request.json() == {"n": 4} and back[0].request.header("Content-Type") == "application/json"
+    assert back[1].as_dict() == entries[2].as_dict()
+    for _ in range(4):  # nested tuples (header, headers, side, entry): at worst one level per pass
+        gc.collect()
+    assert not any(gc.is_tracked(kept) for kept in journal._entries)  # noqa: SLF001 - what the store holds is the point
