@@ -193,7 +193,7 @@ def _body_matches(expected: dict[str, Any], body: Any) -> bool:
 
 def _entry(kept: tuple[Any, ...]) -> JournalEntry:
     """A stored entry (``Journal.record``) as the :class:`JournalEntry` it was."""
-    return JournalEntry._make((*kept[:-2], Captured._make(kept[-2]), Captured._make(kept[-1])))
+    return JournalEntry._make((*kept[:7], round(kept[7], 3), *kept[8:-2], Captured._make(kept[-2]), Captured._make(kept[-1])))
 
 
 class Journal:
@@ -222,7 +222,16 @@ class Journal:
 
     def record(self, entry: JournalEntry) -> None:
         request, response = entry.request, entry.response
-        self._entries.append((*entry[:-2], (tuple(request.headers), request.body, request.size), (tuple(response.headers), response.body, response.size)))
+        self.keep((*entry[:-2], (tuple(request.headers), request.body, request.size), (tuple(response.headers), response.body, response.size)))
+
+    def keep(self, kept: tuple[Any, ...]) -> None:
+        """The request path's :meth:`record`: an entry already in the stored form, the fields of
+        :class:`JournalEntry` in order with each :class:`Captured` as a plain tuple (headers as a
+        tuple), except that ``latency_ms`` may be unrounded: it is rounded to the microsecond when
+        read (``round(x, 3)`` formats and parses a decimal string: ~1 µs). Building the named
+        tuples by keyword and then taking them apart again cost ~6 µs a request, a tenth of a
+        simple GET; a positional tuple costs ~0.5 µs."""
+        self._entries.append(kept)
 
     def clear(self) -> int:
         n = len(self._entries)

@@ -78,10 +78,12 @@ class FaultChain:
                 rule, rng = active.rule, active.random
         if rule is not None:
             await self._apply(request, rule, rng)
-        self.ratelimit.check(api_key, operation.operation_id)
-        delay = self.latency.delay_seconds(operation)
-        if delay > 0:
-            await asyncio.sleep(delay)
+        if self.ratelimit.enabled:
+            self.ratelimit.check(api_key, operation.operation_id)
+        if self.latency.enabled:
+            delay = self.latency.delay_seconds(operation)
+            if delay > 0:
+                await asyncio.sleep(delay)
 
     async def _apply(self, request: Request, rule: FaultRule, rng: random.Random) -> None:
         request.state.fault_rule = rule.id

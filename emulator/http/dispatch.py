@@ -73,9 +73,11 @@ class ApiRequest(Request):
 
     @property
     def headers(self) -> Headers:
-        if not hasattr(self, "_headers"):
-            self._headers = _Headers(self.scope)
-        return self._headers
+        try:
+            return self._headers
+        except AttributeError:  # the first read (a try costs nothing when it does not raise)
+            self._headers: Headers = _Headers(self.scope)
+            return self._headers
 
 
 class Api:
@@ -106,24 +108,26 @@ class Api:
             # faults/rate/latency: before validation, so a forced error never half-writes state
             faults: FaultChain = emulator.services.faults
             await faults.before_handler(request, operation, path_params, api_key, raw)
-            clean = self.clean_bodies.key(operation, request.headers.get("content-type"), raw)
-            checked = clean in self.clean_bodies  # these very bytes were storable and valid before
+            headers = request.headers
+            clean = self.clean_bodies.key(operation, headers.get("content-type"), raw) if raw else None
+            checked = clean is not None and clean in self.clean_bodies  # these very bytes were storable and valid before
             media_type, body = await parse_body(request, operation, raw, checked=checked)
             mode = emulator.state.modes.of(api_key)
+            lenient = mode.creates_unknown_ids
             validated = emulator.validator.validate(  # validate
                 operation,
                 path_params=path_params,
-                query_items=request.query_params.multi_items(),
-                headers=request.headers,
+                query_items=request.query_params.multi_items() if scope["query_string"] else [],
+                headers=headers,
                 media_type=media_type,
                 body=body,
-                any_path_ids=mode.creates_unknown_ids,
+                any_path_ids=lenient,
                 body_checked=checked,
             )
-            if not checked and media_type is not None and "json" in media_type:
+            if clean is not None and not checked and media_type is not None and "json" in media_type:
                 self.clean_bodies.add(clean)
             # implicit resources: what the request names and the tenant lacks (lenient mode only)
-            implicit = emulator.services.implicit.resolve(operation, api_key, validated.path) if mode.creates_unknown_ids else []
+            implicit = emulator.services.implicit.resolve(operation, api_key, validated.path) if lenient else []
             ctx = RequestContext(
                 request=request,
                 emulator=emulator,

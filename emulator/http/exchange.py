@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from emulator.core.journal import BODY_LIMIT, Captured, JournalEntry
+from emulator.core.journal import BODY_LIMIT
 from emulator.faults.transport import FaultySend
 from emulator.http.auth import bearer_token
 from emulator.http.request_id import new_request_id
@@ -154,7 +154,7 @@ class Exchange:
                     self.response_chunks.append(part)
                     self.kept += len(part)
                 self.body_size += len(chunk)
-            if not message.get("more_body", False):
+            if not message.get("more_body", False) and self.layer.persistence is not None:
                 self._save_if_needed()
         faulty = self.faulty
         if faulty is None:
@@ -173,36 +173,35 @@ class Exchange:
 
     def close(self) -> None:
         """The response is finished or cut short (a transport fault, a client gone)."""
-        self._save_if_needed()  # a response cut short still counts
         layer, scope, state = self.layer, self.scope, self.state
+        if layer.persistence is not None:
+            self._save_if_needed()  # a response cut short still counts
         fault = state.get("transport_fault")
         latency = time.perf_counter() - self.started
         journal = layer.journal
         if journal.enabled:
             headers = scope["headers"]
-            journal.record(
-                JournalEntry(
-                    seq=journal.next_seq(),
-                    at=layer.clock.now(),
-                    method=scope["method"],
-                    path=scope["path"],
-                    query=scope["query_string"].decode("latin-1") if scope.get("query_string") else "",
-                    api_key=state.get("api_key") or bearer_token(headers),  # the dispatcher's, else a refused one
-                    status=None if fault and fault["kind"] in _DROPPING_FAULTS else self.status,
-                    latency_ms=round(latency * 1000, 3),
-                    operation_id=state.get("operation_id"),
-                    fault_rule=state.get("fault_rule"),
-                    transport_fault=fault["kind"] if fault else None,
-                    request_id=self.request_id,
-                    implicit=state.get("implicit"),
-                    warnings=state.get("warnings"),
-                    request=Captured(headers, _joined(self.request_chunks), self.request_size),
-                    response=Captured(self.response_headers, _joined(self.response_chunks), self.body_size),
+            request, response = self.request_chunks, self.response_chunks
+            journal.keep(  # positional, in JournalEntry's field order (see Journal.keep)
+                (
+                    journal.next_seq(),
+                    layer.clock.now(),
+                    scope["method"],
+                    scope["path"],
+                    scope["query_string"].decode("latin-1") if scope.get("query_string") else "",
+                    state.get("api_key") or bearer_token(headers),  # the dispatcher's, else a refused one
+                    None if fault and fault["kind"] in _DROPPING_FAULTS else self.status,
+                    latency * 1000,  # latency_ms (rounded when read)
+                    state.get("operation_id"),
+                    state.get("fault_rule"),
+                    fault["kind"] if fault else None,  # transport_fault
+                    self.request_id,
+                    state.get("implicit"),
+                    state.get("warnings"),
+                    (tuple(headers), request[0] if len(request) == 1 else b"".join(request), self.request_size),
+                    (tuple(self.response_headers), response[0] if len(response) == 1 else b"".join(response), self.body_size),
                 )
             )
         if layer.log_requests:
             access_log.info("%s %s %s %.1fms id=%s", scope["method"], scope["path"], self.status or 0, latency * 1000, self.request_id)
 
-
-def _joined(chunks: list[bytes]) -> bytes:
-    return chunks[0] if len(chunks) == 1 else b"".join(chunks)

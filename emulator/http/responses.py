@@ -28,7 +28,10 @@ class JSONResponse(Response):
         self.status_code = status_code
         self.background = None
         self.body = body = orjson.dumps(content)
-        raw = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()] if headers else []
+        if not headers:
+            self.raw_headers = [(b"content-length", str(len(body)).encode("latin-1")), (b"content-type", _JSON)]
+            return
+        raw = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
         if not any(name == b"content-length" for name, _ in raw):
             raw.append((b"content-length", str(len(body)).encode("latin-1")))
         if not any(name == b"content-type" for name, _ in raw):
@@ -39,20 +42,15 @@ class JSONResponse(Response):
         return orjson.dumps(content)
 
 
-def success_status(operation: Operation) -> int:
-    status = operation.success_status()
-    return int(status) if status.isdigit() else 200
-
-
 def to_response(result: Any, operation: Operation) -> Response:
     if isinstance(result, Response):
         return result
     if isinstance(result, Reply):
-        status = result.status or success_status(operation)
+        status = result.status or operation.success_code
         if status == 204 or result.body is None:
             return Response(status_code=status, headers=result.headers)
         return JSONResponse(result.body, status_code=status, headers=result.headers)
-    status = success_status(operation)
+    status = operation.success_code
     if status == 204 or result is None:
         return Response(status_code=status)
     return JSONResponse(result, status_code=status)

@@ -8,6 +8,7 @@ path (~1.5 ms per request on the full Telnyx document).
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -64,6 +65,13 @@ class Operation:
             two = [status for status in sorted(self.responses) if status.startswith("2")]
             self._success = two[0] if two else "default" if "default" in self.responses else "200"
         return self._success
+
+    @functools.cached_property
+    def success_code(self) -> int:
+        """:meth:`success_status` as the code a response is sent with (``default`` → 200); read
+        on every response, so kept as a plain attribute after the first read."""
+        status = self.success_status()
+        return int(status) if status.isdigit() else 200
 
     def success_content(self) -> tuple[str | None, dict[str, Any] | None]:
         """(media type, schema) of the success response; JSON preferred."""

@@ -127,6 +127,8 @@ class RequestValidator:
         plan = self._plans.get(operation.key)
         if plan is None:  # an operation built outside our index: nothing compiled to check it with
             return ValidatedRequest(dict(path_params), dict(query_items), {}, body)
+        if not plan.params and not query_items and (body_checked or (not plan.bodies and not plan.body_required)):
+            return ValidatedRequest(dict(path_params), {}, {}, body)  # nothing to check: what the loops below give
         errors: list[ErrorItem] = []
         query = QueryView(list(query_items))
         path_out: dict[str, Any] = dict(path_params)

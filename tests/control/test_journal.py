@@ -46,6 +46,26 @@ def test_entries_keep_headers_and_bodies_with_the_key_redacted(c: TestClient) ->
     JournalPage.model_validate(c.get("/_emulator/journal").json())  # the answer is the documented model
 
 
+def test_every_field_of_an_entry_reads_back_as_the_exchange_left_it(c: TestClient) -> None:
+    """The request path stores an entry as a positional tuple (core/journal.py ``Journal.keep``):
+    each field must come back in its own place."""
+    listed = c.get("/v2/ai/assistants", params={"name": "ava"}, headers={**AUTH, "X-Request-Id": "req-listed"})
+    forced = c.post("/v2/calls", json=DIAL, headers={**AUTH, "Prefer": "code=429"})
+    newest, older = c.get("/_emulator/journal").json()["data"][:2]
+    assert older["seq"] + 1 == newest["seq"]
+    assert {k: older[k] for k in ("at", "method", "path", "query", "api_key", "status", "operation_id", "request_id")} == {
+        "at": "2025-01-01T00:00:00.000Z",  # the frozen emulator clock
+        "method": "GET", "path": "/v2/ai/assistants", "query": "name=ava", "api_key": KEY, "status": 200,
+        "operation_id": "get_assistants_public_assistants_get", "request_id": "req-listed",
+    }
+    assert older["fault_rule"] is None and older["transport_fault"] is None and older["implicit"] is None and older["warnings"] is None
+    assert older["response"]["body"] == listed.text and older["response"]["size"] == len(listed.content)
+    assert newest["status"] == forced.status_code == 429 and newest["fault_rule"] and newest["operation_id"] == "DialCall"
+    assert newest["request_id"] == forced.headers["x-request-id"] and newest["request"]["body"] == forced.request.content.decode()
+    for entry in (newest, older):  # milliseconds, rounded to the microsecond when read
+        assert isinstance(entry["latency_ms"], float) and entry["latency_ms"] >= 0 and round(entry["latency_ms"], 3) == entry["latency_ms"]
+
+
 def test_large_bodies_are_cut_and_marked(c: TestClient) -> None:
     big = {**DIAL, "client_state": "x" * (BODY_LIMIT * 2)}
     c.post("/v2/calls", json=big, headers=AUTH)
