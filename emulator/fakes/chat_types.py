@@ -61,6 +61,9 @@ class ChatRequest:
     tool_choice: str = "auto"  # none | auto | required | function (with forced_tool)
     forced_tool: str | None = None
     output: OutputFormat = field(default_factory=OutputFormat)
+    memo_key: bytes | None = None
+    """``ModelEngine.memo_key`` of this request when the caller already knows it (a body sent
+    again reads the same request: ``families/chat/repeats.py``); None: the engine computes it."""
 
 
 @dataclass

@@ -178,7 +178,7 @@ class ModelEngine:
             self.rules.consume(rule)
             status = rule.error.status
             raise ApiError(rule.error.detail, status=status, code=rule.error.code or _DEFAULT_CODES.get(status, "10007"))
-        memo_key = self._memo_key(request) if rule is None else None
+        memo_key = (request.memo_key or self.memo_key(request)) if rule is None else None
         found = self._memo.get(memo_key) if memo_key is not None else None
         if found is not None:
             choices = [c.copy() for c in found[0]]
@@ -206,7 +206,7 @@ class ModelEngine:
             rule.id if rule else None,  # rule_id
         )
 
-    def _memo_key(self, request: ChatRequest) -> bytes | None:
+    def memo_key(self, request: ChatRequest) -> bytes | None:
         """Everything an unscripted answer depends on, as bytes (None: do not memoize).
 
         The answer is a pure function of the request and the emulator seed (module docstring),

@@ -10,6 +10,7 @@ from starlette.datastructures import UploadFile
 from starlette.requests import ClientDisconnect, Request
 
 from emulator.core.errors import BadRequest, ClientClosed, ErrorItem, PayloadTooLarge, RequestTimeout, UnsupportedMediaType
+from emulator.http.context import UNPARSED
 from emulator.http.deadlines import TaskDeadline
 from emulator.http.storable import check_storable
 from emulator.openapi.index import Operation
@@ -105,7 +106,8 @@ def _is_curl_json(operation: Operation, raw: bytes) -> bool:
 async def parse_body(request: Request, operation: Operation, raw: bytes, *, checked: bool = False) -> tuple[str | None, Any]:
     """(declared media type, parsed body). JSON → value, forms → dict, anything else → bytes.
 
-    ``checked``: these bytes were found storable before (``http/clean_bodies.py``)."""
+    ``checked``: these bytes were parsed and found storable and valid before
+    (``http/clean_bodies.py``): JSON is then left :data:`UNPARSED` until a handler reads it."""
     actual = _media_type(request)
     if actual == "application/x-www-form-urlencoded" and _is_curl_json(operation, raw):
         actual = "application/json"
@@ -114,6 +116,8 @@ async def parse_body(request: Request, operation: Operation, raw: bytes, *, chec
     declared = negotiate(operation, actual)
     kind = declared or actual or ""
     if "json" in kind:
+        if checked:
+            return declared, UNPARSED  # parsed when a handler reads it (http/context.py)
         try:
             value = orjson.loads(raw)
         except orjson.JSONDecodeError as exc:
@@ -121,8 +125,7 @@ async def parse_body(request: Request, operation: Operation, raw: bytes, *, chec
                 "The request body is not valid JSON.",
                 items=[ErrorItem(f"The request body is not valid JSON: {exc.msg} (at byte {exc.pos})", pointer="")],
             ) from exc
-        if not checked:
-            check_storable(value, raw)
+        check_storable(value, raw)
         return declared, value
     if kind == "application/x-www-form-urlencoded":
         form: dict[str, Any] = {}

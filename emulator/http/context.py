@@ -3,9 +3,9 @@ the caller's tenant, and the emulator runtime (state + services)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import orjson
 from starlette.requests import Request
 
 from emulator.core.modes import STRICT, Mode
@@ -18,22 +18,68 @@ if TYPE_CHECKING:
     from emulator.runtime.emulator import Emulator
 
 
-@dataclass
+class _Unparsed:
+    """The type of :data:`UNPARSED`."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "UNPARSED"
+
+
+UNPARSED: Any = _Unparsed()
+"""A JSON body not parsed yet: its bytes were parsed and found clean before
+(``http/clean_bodies.py``), so parsing them cannot fail and waits until a handler reads
+``ctx.body``. A chat handler whose body repeats reads its kept reading instead and never does
+(``families/chat/repeats.py``): parsing a voice agent's body, and freeing what it built, was a
+sixth of such a request."""
+
+
 class RequestContext:
-    request: Request
-    emulator: Emulator
-    operation: Operation
-    api_key: str
-    path: dict[str, Any]  # path parameters, coerced to their schema types
-    query: dict[str, Any]  # query parameters, deepObject ones as nested dicts
-    headers: dict[str, Any]  # declared header parameters (lower-case names)
-    body: Any  # parsed request body: JSON value, form dict, or None
-    raw_body: bytes
-    media_type: str | None
-    mode: Mode = STRICT
-    """The caller's strict/lenient mode (``core/modes.py``)."""
-    warnings: list[str] = field(default_factory=list)
-    """Business rules broken and let through in the ``warn`` mode (``x-emulator-warning``)."""
+    """One request as a handler sees it (built only by ``http/dispatch.py``)."""
+
+    __slots__ = ("_body", "api_key", "emulator", "headers", "media_type", "mode", "operation", "path", "query", "raw_body", "request", "warnings")
+
+    def __init__(
+        self,
+        request: Request,
+        emulator: Emulator,
+        operation: Operation,
+        api_key: str,
+        path: dict[str, Any],
+        query: dict[str, Any],
+        headers: dict[str, Any],
+        body: Any,
+        raw_body: bytes,
+        media_type: str | None,
+        mode: Mode = STRICT,
+    ) -> None:
+        self.request = request
+        self.emulator = emulator
+        self.operation = operation
+        self.api_key = api_key
+        self.path = path  # path parameters, coerced to their schema types
+        self.query = query  # query parameters, deepObject ones as nested dicts
+        self.headers = headers  # declared header parameters (lower-case names)
+        self._body = body
+        self.raw_body = raw_body
+        self.media_type = media_type
+        self.mode = mode
+        """The caller's strict/lenient mode (``core/modes.py``)."""
+        self.warnings: list[str] = []
+        """Business rules broken and let through in the ``warn`` mode (``x-emulator-warning``)."""
+
+    @property
+    def body(self) -> Any:
+        """The parsed request body: JSON value, form dict, raw bytes, or None."""
+        body = self._body
+        if body is UNPARSED:
+            body = self._body = orjson.loads(self.raw_body)
+        return body
+
+    @body.setter
+    def body(self, value: Any) -> None:
+        self._body = value
 
     def business_rule(self, rule: BusinessRule, error: ApiError) -> None:
         """``rule`` is broken: raise ``error`` (enforce), or note the rule and return so the caller

@@ -44,13 +44,12 @@ class _Headers(Headers):
     the raw list on each; a request asks four to six times). First value wins, as there."""
 
     def __init__(self, scope: Scope) -> None:
-        super().__init__(scope=scope)
-        first: dict[str, str] = {}
-        for name, value in self._list:
-            key = name.decode("latin-1")
-            if key not in first:
-                first[key] = value.decode("latin-1")
-        self._first = first
+        raw = scope["headers"]
+        if not isinstance(raw, list):  # what Starlette's Headers(scope=) does for other iterables
+            raw = scope["headers"] = list(raw)
+        self._list = raw
+        # Reversed, so that the first of repeated names is written last and wins.
+        self._first = {name.decode("latin-1"): value.decode("latin-1") for name, value in reversed(raw)}
 
     def __getitem__(self, key: str) -> str:
         return self._first[key.lower()]

@@ -9,6 +9,7 @@ from starlette.testclient import TestClient
 
 from emulator.http import clean_bodies
 from emulator.http.clean_bodies import CleanBodies
+from emulator.http.context import UNPARSED, RequestContext
 from emulator.openapi.index import OperationIndex
 from emulator.openapi.loader import load_document
 from tests.conftest import AUTH
@@ -22,6 +23,26 @@ def test_the_same_bytes_get_the_same_answer_and_each_its_own_value(client: TestC
     again = client.post("/v2/ai/chat/completions", content=raw, headers={**AUTH, "Content-Type": "application/json"})
     assert first.status_code == again.status_code == 200
     assert first.json()["choices"] == again.json()["choices"]
+
+
+def test_a_clean_body_is_parsed_only_when_read_and_each_request_gets_its_own() -> None:
+    raw = b'{"name": "kept", "tags": ["a"]}'
+    one = RequestContext(None, None, None, "k", {}, {}, {}, UNPARSED, raw, "application/json")  # type: ignore[arg-type]
+    two = RequestContext(None, None, None, "k", {}, {}, {}, UNPARSED, raw, "application/json")  # type: ignore[arg-type]
+    assert one.body == {"name": "kept", "tags": ["a"]} and one.body is one.body  # parsed once, on the first read
+    one.json["tags"].append("b")
+    assert two.json == {"name": "kept", "tags": ["a"]}  # a value of its own
+    one.body = {"replaced": True}  # handlers may replace it (assistants' shared tools do)
+    assert one.json == {"replaced": True}
+
+
+def test_a_repeated_body_a_handler_changes_does_not_leak_into_the_next(client: TestClient) -> None:
+    raw = json.dumps({"name": "twice", "model": "meta-llama/Meta-Llama-3.1-8B-Instruct", "instructions": "x", "tools": []}).encode()
+    headers = {**AUTH, "Content-Type": "application/json"}
+    first, second = (client.post("/v2/ai/assistants", content=raw, headers=headers) for _ in range(2))
+    assert first.status_code == second.status_code == 200 and first.json()["id"] != second.json()["id"]
+    same = [k for k in first.json() if k not in ("id", "created_at", "version_id", "version_created_at")]
+    assert same and {k: first.json()[k] for k in same} == {k: second.json()[k] for k in same}
 
 
 def test_a_clean_body_for_one_operation_is_still_checked_for_another(client: TestClient) -> None:

@@ -100,7 +100,7 @@ def parse_request(ctx: RequestContext, engine: ModelEngine) -> tuple[ChatRequest
     repeats = ctx.emulator.services.family(RepeatedBodies)
     seen = repeats.reading(ctx)
     if seen is not None:
-        return seen.request(model_for(ctx, engine, seen.options.model), ctx.api_key), seen.options
+        return seen.request(model_for(ctx, engine, seen.options.model), ctx.api_key, engine), seen.options
     warned = len(ctx.warnings)
     messages = parse_messages(ctx, ctx.json.get("messages"))
     options, model = options_for(ctx, engine)

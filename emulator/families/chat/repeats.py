@@ -18,13 +18,14 @@ Bounded: bodies over ``MAX_BYTES`` are not kept, and the table is emptied when i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from emulator.fakes.llm import ChatRequest, Message
 from emulator.families.chat.options import ChatOptions
 
 if TYPE_CHECKING:
+    from emulator.fakes.llm import ModelEngine
     from emulator.http.context import RequestContext
     from emulator.runtime.emulator import Emulator
 
@@ -33,11 +34,22 @@ if TYPE_CHECKING:
 class Reading:
     messages: tuple[Message, ...]
     options: ChatOptions
+    memo_keys: dict[tuple[int, str], bytes | None] = field(default_factory=dict, compare=False)
+    """The engine's memo key per (seed, model): serializing every message and tool to key the
+    engine's memo was a sixth of a repeated request, and it is the same bytes each time."""
 
-    def request(self, model: str, api_key: str) -> ChatRequest:
-        """A :class:`ChatRequest` with messages (and lists) of its own."""
+    def request(self, model: str, api_key: str, engine: ModelEngine) -> ChatRequest:
+        """A :class:`ChatRequest` with messages (and lists) of its own, its memo key known."""
         turns = [Message(m.role, m.content, list(m.tool_calls), m.tool_call_id) for m in self.messages]
-        return self.options.request(turns, model, api_key)
+        request = self.options.request(turns, model, api_key)
+        which = (engine.settings.seed, model)
+        if which in self.memo_keys:
+            request.memo_key = self.memo_keys[which]
+        else:
+            if len(self.memo_keys) >= 8:  # models resolved at run time (fine-tunes, scripted names)
+                self.memo_keys.clear()
+            request.memo_key = self.memo_keys[which] = engine.memo_key(request)
+        return request
 
 
 class RepeatedBodies:

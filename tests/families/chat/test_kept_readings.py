@@ -110,7 +110,11 @@ def test_a_repeated_body_is_read_once_and_each_repeat_gets_its_own_messages(tmp_
         first = c.post(CHAT, json=body(), headers=STRICT)
         assert len(repeats._kept) == 1  # noqa: SLF001 - the table itself is what is under test
         (reading,) = repeats._kept.values()  # noqa: SLF001
-        one, two = reading.request("m", "k"), reading.request("m", "k")
+        engine = app.state.emulator.services.model
+        one, two = reading.request("m", "k", engine), reading.request("m", "k", engine)
+        # the engine's memo key, worked out once per (seed, model) and exactly what it computes
+        assert one.memo_key is not None and one.memo_key == two.memo_key == engine.memo_key(ChatRequest(**{**vars(two), "memo_key": None}))
+        assert set(reading.memo_keys) == {(engine.settings.seed, "m")} and reading.request("n", "k", engine).memo_key != one.memo_key
         one.messages[0].content = "changed"
         one.messages.append(Message("user", "more"))
         assert [m.content for m in two.messages] == ["Any slots on Tuesday?"] and reading.messages[0].content == "Any slots on Tuesday?"
