@@ -190,6 +190,9 @@ class ValidationFailed(ApiError):
     """Schema violations: one item per violation, each naming its field."""
 
     status, code, title = 422, "10422", "Invalid parameter"
+    body_items: tuple[ErrorItem, ...] = ()
+    """Those of the items the request body alone caused (set by ``openapi/validate.py``): what
+    ``http/clean_bodies.py`` remembers of a body, so the same bytes are not checked again."""
 
 
 class Unprocessable(ApiError):

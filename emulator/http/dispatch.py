@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from emulator.core.errors import ApiError, ErrorStyle, InternalError
+from emulator.core.errors import ApiError, ErrorStyle, InternalError, ValidationFailed
 from emulator.core.rules import WARNING_HEADER
 from emulator.http.auth import authenticate
 from emulator.http.bodies import parse_body, read_body
@@ -110,20 +110,29 @@ class Api:
             headers = request.headers
             clean = self.clean_bodies.key(operation, headers.get("content-type"), raw) if raw else None
             checked = clean is not None and clean in self.clean_bodies  # these very bytes were storable and valid before
-            media_type, body = await parse_body(request, operation, raw, checked=checked)
+            refused = None if checked else self.clean_bodies.refusal(clean)  # ... or storable and invalid
+            known = checked or refused is not None
+            media_type, body = await parse_body(request, operation, raw, checked=known)
             mode = emulator.state.modes.of(api_key)
             lenient = mode.creates_unknown_ids
-            validated = emulator.validator.validate(  # validate
-                operation,
-                path_params=path_params,
-                query_items=request.query_params.multi_items() if scope["query_string"] else [],
-                headers=headers,
-                media_type=media_type,
-                body=body,
-                any_path_ids=lenient,
-                body_checked=checked,
-            )
-            if clean is not None and not checked and media_type is not None and "json" in media_type:
+            remember = clean is not None and not known and media_type is not None and "json" in media_type
+            try:
+                validated = emulator.validator.validate(  # validate
+                    operation,
+                    path_params=path_params,
+                    query_items=request.query_params.multi_items() if scope["query_string"] else [],
+                    headers=headers,
+                    media_type=media_type,
+                    body=body,
+                    any_path_ids=lenient,
+                    body_checked=known,
+                    body_refused=refused,
+                )
+            except ValidationFailed as failed:
+                if remember:
+                    self.clean_bodies.refuse(clean, failed.body_items)
+                raise
+            if remember:
                 self.clean_bodies.add(clean)
             # implicit resources: what the request names and the tenant lacks (lenient mode only)
             implicit = emulator.services.implicit.resolve(operation, api_key, validated.path) if lenient else []

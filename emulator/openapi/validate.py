@@ -12,7 +12,7 @@ checks it request by request); the differences are listed there with their reaso
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -120,14 +120,17 @@ class RequestValidator:
         body: Any,
         any_path_ids: bool = False,
         body_checked: bool = False,
+        body_refused: Sequence[ErrorItem] | None = None,
     ) -> ValidatedRequest:
         """``any_path_ids``: a path parameter the document constrains (uuid format, pattern) is
         taken as given when it does not conform — the lenient mode's placeholder ids.
-        ``body_checked``: this JSON body is known to be valid (``http/clean_bodies.py``)."""
+        ``body_checked``: this JSON body is known to be valid (``http/clean_bodies.py``);
+        ``body_refused``: it is known to fail with these items (``ValidationFailed.body_items``
+        of the same bytes before), which stand in for checking it."""
         plan = self._plans.get(operation.key)
         if plan is None:  # an operation built outside our index: nothing compiled to check it with
             return ValidatedRequest(dict(path_params), dict(query_items), {}, body)
-        if not plan.params and not query_items and (body_checked or (not plan.bodies and not plan.body_required)):
+        if not plan.params and not query_items and body_refused is None and (body_checked or (not plan.bodies and not plan.body_required)):
             return ValidatedRequest(dict(path_params), {}, {}, body)  # nothing to check: what the loops below give
         errors: list[ErrorItem] = []
         query = QueryView(list(query_items))
@@ -149,10 +152,13 @@ class RequestValidator:
             if key not in consumed and key not in query_out:
                 values = query.all(key)
                 query_out[key] = values if len(values) > 1 else value
-        if not body_checked:
+        mark = len(errors)
+        if body_refused is not None:
+            errors.extend(body_refused)
+        elif not body_checked:
             body = self._body(plan, media_type, body, errors)
         if errors:
-            raise ValidationFailed(items=_sorted(errors))
+            raise _failure(errors, mark)
         return ValidatedRequest(path_out, query_out, header_out, body)
 
     def _parameter(
@@ -246,7 +252,18 @@ class RequestValidator:
         return items
 
 
+def _failure(errors: list[ErrorItem], body_from: int) -> ValidationFailed:
+    """The 422 for ``errors``, the body's own from ``body_from`` on. Built here and not held in
+    a local of the raising frame: that local would tie the error, its traceback and the frame in
+    a cycle only the garbage collector frees (a cost on every 422)."""
+    failed = ValidationFailed(items=_sorted(errors))
+    failed.body_items = tuple(errors[body_from:])
+    return failed
+
+
 def _sorted(items: list[ErrorItem]) -> list[ErrorItem]:
+    if len(items) == 1:  # the common 422: nothing to merge or order
+        return items
     unique = list(dict.fromkeys(items))
     return sorted(
         unique,

@@ -7,11 +7,13 @@ import json
 import pytest
 from starlette.testclient import TestClient
 
+from emulator.core.errors import ErrorItem, ValidationFailed
 from emulator.http import clean_bodies
 from emulator.http.clean_bodies import CleanBodies
 from emulator.http.context import UNPARSED, RequestContext
 from emulator.openapi.index import OperationIndex
 from emulator.openapi.loader import load_document
+from emulator.openapi.validate import RequestValidator
 from tests.conftest import AUTH
 
 CHAT = {"model": "meta-llama/Meta-Llama-3.1-8B-Instruct", "messages": [{"role": "user", "content": "Hello there"}]}
@@ -54,10 +56,27 @@ def test_a_clean_body_for_one_operation_is_still_checked_for_another(client: Tes
 
 
 def test_an_invalid_body_is_refused_every_time(client: TestClient) -> None:
-    raw = json.dumps({"model": "m", "messages": "not-a-list"}).encode()
-    for _ in range(3):
-        r = client.post("/v2/ai/chat/completions", content=raw, headers={**AUTH, "Content-Type": "application/json"})
-        assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "messages"]
+    raw = json.dumps({"model": "m", "messages": "not-a-list", "temperature": "hot"}).encode()
+    answers = [client.post("/v2/ai/chat/completions", content=raw, headers={**AUTH, "Content-Type": "application/json"}) for _ in range(3)]
+    assert {r.status_code for r in answers} == {422}
+    assert [d["loc"] for d in answers[0].json()["detail"]] == [["body", "messages"], ["body", "temperature"]]
+    assert answers[1].json() == answers[2].json() == answers[0].json()  # remembered, and answered the same
+
+
+def test_a_refused_body_stands_in_for_checking_it_and_params_are_still_checked() -> None:
+    doc = load_document()
+    index = OperationIndex(doc)
+    validator = RequestValidator(doc, index)
+    operation, path = index.match("GET", "/v2/ai/assistants/asst-1")
+    query = [("fetch_dynamic_variables_from_webhook", "maybe")]  # a boolean parameter to break
+    item = ErrorItem("Input should be an object", pointer="", kind="dict_type")
+    with pytest.raises(ValidationFailed) as fresh:
+        validator.validate(operation, path_params=path, query_items=query, headers={}, media_type=None, body=None)
+    with pytest.raises(ValidationFailed) as known:
+        validator.validate(operation, path_params=path, query_items=query, headers={}, media_type="application/json",
+                           body=UNPARSED, body_checked=True, body_refused=(item,))
+    assert fresh.value.items and fresh.value.body_items == ()  # the parameter's item, none of the body's
+    assert known.value.items == [*fresh.value.items, item] and known.value.body_items == (item,)  # both, in the usual order
 
 
 def test_an_unstorable_body_is_refused_every_time(client: TestClient) -> None:
