@@ -23,8 +23,8 @@ async def read_body(request: Request, limit: int, deadline: TaskDeadline) -> byt
     declared = headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(f"The request body is larger than the limit of {limit} bytes.")
-    if request.scope["method"] in ("GET", "HEAD", "DELETE", "OPTIONS") and not declared and "transfer-encoding" not in headers:
-        request._body = b""  # noqa: SLF001 - nothing to read (the common case, kept cheap)
+    if (declared == "0" or (not declared and request.scope["method"] in ("GET", "HEAD", "DELETE", "OPTIONS"))) and "transfer-encoding" not in headers:
+        request._body = b""  # noqa: SLF001 - nothing to read (the common case, kept cheap; some clients say Content-Length: 0)
         return b""
     try:
         body = await deadline.within(_receive_all(request, limit))

@@ -50,3 +50,11 @@ def test_base_url_is_starlettes_per_host_and_root_path() -> None:
     for s in cases:
         assert base_url_of(Request(s)) == str(Request(s).base_url).rstrip("/")
     assert [base_url_of(Request(s)) for s in cases] == ["http://localhost:9000", "http://emulator:8080/telnyx", "http://127.0.0.1:8080", "https://h", "http://localhost:9000"]
+
+
+def test_an_empty_declared_body_is_not_waited_for(client: TestClient) -> None:
+    """``Content-Length: 0`` (wrk, some HTTP libraries) means nothing to read, on any method."""
+    listed = client.get("/v2/ai/assistants", headers={**AUTH, "Content-Length": "0"})
+    assert listed.status_code == 200 and listed.json()["data"] == []
+    empty = client.post("/v2/ai/chat/completions", content=b"", headers={**AUTH, "Content-Type": "application/json", "Content-Length": "0"})
+    assert empty.status_code == 422 and empty.json()["detail"][0]["loc"] == ["body"]
