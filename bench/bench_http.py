@@ -23,6 +23,10 @@ repeatedly (an AI gather cannot be started again while one is running: 90061).
 The bare app answers every request with the same small JSON body; the ratio shows what routing,
 auth, validation, handling and rendering cost. Needs ``wrk`` (Debian package ``wrk``); without
 it the script says so and stops. Also prints start-up time to the first answer and RSS.
+Start-up is timed as installed: ``pip install .`` (and the Docker image) leaves compiled
+bytecode, so before any server starts the emulator package is compiled once (``compileall``);
+where PYTHONDONTWRITEBYTECODE is set, every start would otherwise compile ~200 modules from
+source (~0.3 s) first.
 """
 
 from __future__ import annotations
@@ -32,21 +36,23 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
-import sys
 import tempfile
-import textwrap
 import time
-import urllib.error
-import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[1]
+# This module holds the cases, their bodies, the wrk scripts and the run; the server processes
+# (start, probe, stop, the bare app's source) are in the sibling servers.py, importable as a
+# top-level module because bench/ is on sys.path when this runs as a script (or is imported
+# with bench/ inserted, as bench_webhooks.py does). BARE_APP and HEADERS are re-exported:
+# other scripts read them as bench_http.BARE_APP and bench_http.HEADERS.
+from servers import BARE_APP as BARE_APP
+from servers import HEADERS as HEADERS
+from servers import REPO, Server, compile_bytecode, find_prism, load_average, request, rss_mb, start_bare, start_emulator, start_prism, stop
+
 EMBEDDED = REPO / "fixtures" / "openapi" / "telnyx-ai.json"
-HEADERS = {"Content-Type": "application/json", "Authorization": "Bearer bench"}
 
 BOOKING_SCHEMA = {
     "type": "object",
@@ -94,31 +100,6 @@ GATHER = {"parameters": {"type": "object", "properties": {"name": {"type": "stri
                          "required": ["name"]}, "greeting": "Hi, what name is the booking under?"}
 SPEAK = {"payload": "Your cleaning is booked for Tuesday at 3 pm.", "voice": "female", "language": "en-US"}
 
-STREAM_EVENTS = 38  # what the emulator streams for CHAT_TOOLS with "stream": true (role, 35 pieces, finish, [DONE])
-BARE_APP = textwrap.dedent(
-    f"""
-    from starlette.applications import Starlette
-    from starlette.responses import JSONResponse, StreamingResponse
-    from starlette.routing import Route
-
-    EVENT = (b'data: {{"id":"chatcmpl-6096d707370b5c68e849fbf6a9034","object":"chat.completion.chunk","created":1796125845,'
-             b'"model":"meta-llama/Meta-Llama-3.1-8B-Instruct","system_fingerprint":"fp_telnyx_emulator",'
-             b'"choices":[{{"index":0,"delta":{{"content":" word"}},"logprobs":null,"finish_reason":null}}]}}\\n\\n')
-
-    async def events():
-        for _ in range({STREAM_EVENTS}):
-            yield EVENT
-
-    async def ok(request):
-        body = await request.body()
-        if b'"stream": true' in body:  # the streaming ceiling: as many events as the emulator sends
-            return StreamingResponse(events(), media_type="text/event-stream")
-        return JSONResponse({{"data": [], "meta": {{"total_pages": 0}}}})
-
-    app = Starlette(routes=[Route("/{{path:path}}", ok, methods=["GET", "POST"])])
-    """
-)
-
 
 @dataclass
 class Case:
@@ -162,112 +143,6 @@ request = function()
   return wrk.format(nil, nil, nil, head .. " (turn " .. n .. ")" .. tail)
 end"""
 MARKER = "\x00turn\x00"
-
-
-@dataclass
-class Server:
-    label: str
-    proc: subprocess.Popen[bytes]
-    port: int
-    prefix: str = ""  # Prism serves the document's paths without the /v2 server prefix
-    started_s: float = float("nan")
-    rss_loaded_mb: float = float("nan")
-    results: dict[str, dict[str, float]] = field(default_factory=dict)
-    notes: dict[str, str] = field(default_factory=dict)  # case → how this server answered it, when not as expected
-    call_id: str = "v3:bench-call"
-
-    def url(self, path: str) -> str:
-        if self.prefix == "" and path.startswith("/v2/"):
-            path = path[3:]
-        return f"http://127.0.0.1:{self.port}{path.replace('{call}', self.call_id)}"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def request(url: str, method: str = "GET", body: Any = None, headers: dict[str, str] | None = None, timeout: float = 10) -> tuple[int, bytes]:
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(url, data=data, method=method, headers=headers if headers is not None else HEADERS)
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:
-            return resp.status, resp.read()
-    except urllib.error.HTTPError as err:
-        return err.code, err.read()
-
-
-def wait_answer(url: str, proc: subprocess.Popen[bytes], timeout: float = 120) -> float:
-    """Seconds until ``url`` answers at all (any status): the first answer, as a client sees it."""
-    start = time.perf_counter()
-    while time.perf_counter() - start < timeout:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode} before answering {url}")
-        try:
-            request(url, timeout=1)
-            return time.perf_counter() - start
-        except OSError:
-            time.sleep(0.005)
-    raise RuntimeError(f"{url} did not come up")
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def load_average() -> str:
-    return " ".join(f"{x:.2f}" for x in os.getloadavg())
-
-
-def start_emulator(label: str, state_dir: str, spec: Path | None = None) -> Server:
-    port = free_port()
-    cmd = [sys.executable, "-m", "emulator", "--port", str(port), "--state-dir", state_dir, "--log-level", "warning"]
-    if spec is not None:
-        cmd += ["--spec", str(spec)]
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    server = Server(label, proc, port, prefix="/v2")
-    wait_answer(server.url("/v2/ai/assistants"), proc)
-    server.started_s = time.perf_counter() - t0
-    server.rss_loaded_mb = rss_mb(proc.pid)
-    return server
-
-
-def start_bare(workdir: str) -> Server:
-    Path(workdir, "bare_app.py").write_text(BARE_APP)
-    port = free_port()
-    cmd = [sys.executable, "-m", "uvicorn", "bare_app:app", "--port", str(port), "--log-level", "warning", "--no-access-log",
-           "--http", "httptools", "--loop", "uvloop"]
-    proc = subprocess.Popen(cmd, cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    server = Server("bare Starlette", proc, port, prefix="/v2")
-    server.started_s = wait_answer(server.url("/health"), proc)
-    server.rss_loaded_mb = rss_mb(proc.pid)
-    return server
-
-
-def start_prism(prism: str, document: Path) -> Server:
-    port = free_port()
-    t0 = time.perf_counter()
-    proc = subprocess.Popen([prism, "mock", "-h", "127.0.0.1", "-p", str(port), str(document)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    server = Server("Prism (embedded document)", proc, port)
-    wait_answer(server.url("/v2/ai/assistants"), proc)
-    server.started_s = time.perf_counter() - t0
-    server.rss_loaded_mb = rss_mb(proc.pid)
-    return server
-
-
-def stop(server: Server) -> None:
-    server.proc.terminate()
-    try:
-        server.proc.wait(10)
-    except subprocess.TimeoutExpired:
-        server.proc.kill()
-        server.proc.wait()
 
 
 def prepare_call(server: Server) -> None:
@@ -348,12 +223,6 @@ def bench_case(server: Server, case: Case, args: argparse.Namespace, workdir: st
         print(f"    ! {server.label}, {case.name}: {r['errors']} non-2xx/socket errors of {r['requests']}")
 
 
-def find_prism(given: str | None) -> str | None:
-    if given:
-        return given if Path(given).exists() or shutil.which(given) else None
-    return shutil.which("prism")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
@@ -373,6 +242,8 @@ def main() -> int:
           f"load average at start {load_average()}")
     if prism is None:
         print("Prism not found (npm install @stoplight/prism-cli, then --prism node_modules/.bin/prism): its column is skipped")
+    # Before any server starts: start-up is timed as installed, with compiled bytecode (see compile_bytecode).
+    print(compile_bytecode(), flush=True)
 
     servers: list[Server] = []
     with tempfile.TemporaryDirectory() as tmp:
