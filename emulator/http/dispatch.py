@@ -36,7 +36,19 @@ if TYPE_CHECKING:
 log = logging.getLogger("emulator")
 
 
-_NO_QUERY = QueryParams()
+class _NoQuery(QueryParams):
+    """An absent query string: what an empty ``QueryParams`` answers, without Starlette's
+    ``Mapping.get`` → ``__getitem__`` → ``getlist`` chain on every read (list handlers read their
+    filters on every request, and most requests have no query string)."""
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        return default
+
+    def getlist(self, key: Any) -> list[Any]:
+        return []
+
+
+_NO_QUERY = _NoQuery()
 
 
 class _Headers(Headers):

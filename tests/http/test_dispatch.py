@@ -37,7 +37,8 @@ def test_api_request_headers_are_case_insensitive_and_first_wins() -> None:
     assert "X-Thing" in headers and "absent" not in headers and headers.get("absent", "d") == "d"
     from_tuple = ApiRequest({**scope, "headers": tuple(scope["headers"])}).headers  # an ASGI server may hand any iterable
     assert from_tuple["prefer"] == "first" and from_tuple.getlist("prefer") == ["first", "second"]
-    assert ApiRequest(scope).query_params.get("a") is None
+    absent = ApiRequest(scope).query_params
+    assert absent.get("a") is None and absent.get("a", "d") == "d" and absent.getlist("a") == [] and "a" not in absent and not absent
     assert ApiRequest({**scope, "query_string": b"a=1&a=2"}).query_params.getlist("a") == ["1", "2"]
 
 

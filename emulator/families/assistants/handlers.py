@@ -77,11 +77,9 @@ async def list_assistants(ctx: RequestContext) -> Any:
     """All assistants; optional ``name`` (substring, case-insensitive), ``tags``/``tag`` and
     ``model`` query filters narrow the list."""
     params = ctx.request.query_params
-    name, wanted_tags, model = "", [], None
-    if params:  # most lists ask for everything: no filter to read
-        name = (params.get("name") or "").lower()
-        wanted_tags = [t for raw in params.getlist("tags") + params.getlist("tag") for t in raw.split(",") if t]
-        model = params.get("model")
+    name = (params.get("name") or "").lower()
+    wanted_tags = [t for raw in params.getlist("tags") + params.getlist("tag") for t in raw.split(",") if t]
+    model = params.get("model")
     out = []
     for record in assistants(ctx).all():
         if name and name not in str(record.get("name", "")).lower():
