@@ -1,4 +1,5 @@
-"""Deadlines for many waiters with one timer: the slow-header and slow-body guards.
+"""Deadlines for many waiters with one timer: the slow-body guard (the slow-header guard, in
+``http/server.py``, needs not even a dict entry per request: it reads the parser's state).
 
 A timer per request (``asyncio.timeout``, ``loop.call_later``) costs 3–5 µs to arm and cancel, a
 tenth of a simple request, to guard against a client that almost never exists (one that sends
