@@ -36,6 +36,7 @@ import json
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import tempfile
 import time
@@ -215,6 +216,7 @@ def check_server(server: Server) -> None:
 def bench_case(server: Server, case: Case, args: argparse.Namespace, workdir: str) -> None:
     """One wrk run of ``case``; the server keeps its best req/s, p50 and p99 over the rounds."""
     r = run_wrk(server, case, args.duration, args.connections, workdir)
+    server.rounds.setdefault(case.name, []).append(r)
     best = server.results.get(case.name, {})
     server.results[case.name] = {**r, "rps": max(r["rps"], best.get("rps", 0.0)), "p99": min(r["p99"], best.get("p99", float("inf"))),
                                  "p50": min(r["p50"], best.get("p50", float("inf")))}
@@ -238,7 +240,7 @@ def main() -> int:
     if args.only:
         CASES[:] = [c for c in CASES if args.only in c.name]
     prism = find_prism(args.prism)
-    print(f"wrk -t2 -c{args.connections} -d{args.duration}s, best of {args.repeat} per case; {os.cpu_count()} CPUs; "
+    print(f"wrk -t2 -c{args.connections} -d{args.duration}s, {args.repeat} interleaved rounds per case; {os.cpu_count()} CPUs; "
           f"load average at start {load_average()}")
     if prism is None:
         print("Prism not found (npm install @stoplight/prism-cli, then --prism node_modules/.bin/prism): its column is skipped")
@@ -290,20 +292,32 @@ def main() -> int:
     return 0
 
 
+def paired(server: Server, bare: Server, case: str, key: str) -> float:
+    """The median over rounds of ``key``'s ratio to the bare app's *in the same round*: the two
+    runs are seconds apart, so the machine's drift (tens of percent within minutes) cancels, where
+    best ÷ best can pair a fast minute of one server with a slow minute of the other."""
+    ratios = [r[key] / b[key] for r, b in zip(server.rounds[case], bare.rounds[case], strict=True) if b[key] > 0]
+    return statistics.median(ratios) if ratios else float("nan")
+
+
 def report(servers: list[Server]) -> None:
     bare = servers[0]
     prism = next((s for s in servers if s.label.startswith("Prism")), None)
     print()
+    print("× bare: best req/s over the rounds ÷ the bare app's best; paired: the median over rounds of the "
+          "same round's ratio (see paired()). p99: the best (lowest) of the rounds.")
+    print()
     for server in servers[1:]:
-        cols = "| case | bare req/s | req/s | × bare | p99 ms (bare) | p99 × bare |" + (" Prism req/s | × Prism |" if prism and server is not prism else "")
+        cols = ("| case | bare req/s | req/s | × bare | paired | p99 ms (bare) | p99 × bare | paired |"
+                + (" Prism req/s | × Prism |" if prism and server is not prism else ""))
         print(f"### {server.label}")
         print(cols)
         print("|" + "---|" * (cols.count("|") - 1))
         for case in CASES:
             b, r = bare.results[case.name], server.results[case.name]
             name = f"{case.name} ({server.notes[case.name]})" if case.name in server.notes else case.name
-            line = (f"| {name} | {b['rps']:,.0f} | {r['rps']:,.0f} | {r['rps'] / b['rps']:.2f} | "
-                    f"{r['p99']:.1f} ({b['p99']:.1f}) | {r['p99'] / b['p99']:.2f} |")
+            line = (f"| {name} | {b['rps']:,.0f} | {r['rps']:,.0f} | {r['rps'] / b['rps']:.2f} | {paired(server, bare, case.name, 'rps'):.2f} | "
+                    f"{r['p99']:.1f} ({b['p99']:.1f}) | {r['p99'] / b['p99']:.2f} | {paired(server, bare, case.name, 'p99'):.2f} |")
             if prism and server is not prism:
                 p = prism.results[case.name]
                 line += f" {p['rps']:,.0f} | {r['rps'] / p['rps']:.1f} |"

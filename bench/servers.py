@@ -60,7 +60,8 @@ class Server:
     prefix: str = ""  # Prism serves the document's paths without the /v2 server prefix
     started_s: float = float("nan")
     rss_loaded_mb: float = float("nan")
-    results: dict[str, dict[str, float]] = field(default_factory=dict)
+    results: dict[str, dict[str, float]] = field(default_factory=dict)  # case → best req/s, p50, p99 over the rounds
+    rounds: dict[str, list[dict[str, float]]] = field(default_factory=dict)  # case → each round's run, in order
     notes: dict[str, str] = field(default_factory=dict)  # case → how this server answered it, when not as expected
     call_id: str = "v3:bench-call"
 
