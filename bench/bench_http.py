@@ -9,8 +9,9 @@ and present), and Prism (``@stoplight/prism-cli``) on the embedded document when
 names its executable or ``prism`` is on PATH. They start one at a time (start-up is timed
 alone), then stay up; wrk loads one at a time. ``--repeat`` rounds each run every case on every
 server back to back, so a drift of the shared machine's speed hits all servers alike; the
-table keeps each server's best req/s and best p99 per case (the load average before each
-round is printed).
+table gives each server's best req/s and best p99 per case, their ratios to the bare app's
+best, and the median over rounds of the same round's ratio ("paired"; the load average before
+each round is printed). ``bench_instructions.py`` counts the CPU work of the same cases exactly.
 
 Cases: GET /v2/ai/assistants; chat completions with a voice agent's body (four messages, one
 with content parts, two function tools and a retrieval tool, ``tool_choice: auto``,
