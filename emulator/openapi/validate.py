@@ -132,6 +132,8 @@ class RequestValidator:
             return ValidatedRequest(dict(path_params), dict(query_items), {}, body)
         if not plan.params and not query_items and body_refused is None and (body_checked or (not plan.bodies and not plan.body_required)):
             return ValidatedRequest(dict(path_params), {}, {}, body)  # nothing to check: what the loops below give
+        if body_refused is not None and not plan.params and not query_items:
+            raise _failure(list(body_refused), 0)  # the same bytes' items, and nothing else to check
         errors: list[ErrorItem] = []
         query = QueryView(list(query_items))
         path_out: dict[str, Any] = dict(path_params)
