@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 
 from bench_http import CASES, MARKER, Case, prepare_call
-from servers import BARE_APP, HEADERS, REPO, Server, free_port, stop, wait_answer
+from servers import BARE_APP, HEADERS, REPO, Server, free_port, request, stop, wait_answer
 
 WARM_UP = 100
 
@@ -84,12 +84,17 @@ def counted(server: Server, out: Path) -> int:
     return int(m.group(1))
 
 
-def settle(server: Server, out: Path, quiet: int = 2_000_000, limit: float = 120.0) -> float:
-    """Wait until the idle server runs fewer than ``quiet`` instructions a second: the live call's
-    set-up leaves work behind (the first event loads the webhook client, timers fire), which
+def settle(server: Server, out: Path, quiet: int = 2_000_000, limit: float = 180.0) -> float:
+    """Wait until the call's AI gather has ended and the idle server runs fewer than ``quiet``
+    instructions a second: the gather the set-up checks goes on for a few seconds of simulated
+    conversation (transcripts, results, the conversation record: ~200M instructions), which
     would be counted against the next case. Returns the seconds waited."""
     pid = str(server.proc.pid)
     waited = 0.0
+    control = f"http://127.0.0.1:{server.port}/_emulator/calls/{server.call_id}"
+    while waited < limit and json.loads(request(control)[1]).get("data", {}).get("ai") is not None:
+        time.sleep(0.5)
+        waited += 0.5
     while waited < limit:
         counted(server, out)
         subprocess.run(["callgrind_control", "-i", "on", pid], check=True, capture_output=True)
