@@ -205,49 +205,9 @@ def base_payload(call: Call, event_type: str) -> dict[str, Any]:
     return payload
 
 
-CODECS = "G722,PCMU,PCMA,G729,OPUS,VP8,H264"
-"""What the emulator says a connection supports and a caller offers (it never negotiates media)."""
-
-
-_START_ISO: dict[float, str] = {}
-"""``call.created_at`` → its RFC 3339 form: every event of a call carries its start time, and
-formatting an instant is pure, so each call's is formatted once (bounded: cleared when full)."""
-
-
-def _start_time(env: Env, call: Call) -> str:
-    at = call.created_at
-    text = _START_ISO.get(at)
-    if text is None:
-        if len(_START_ISO) >= 4096:
-            _START_ISO.clear()
-        text = _START_ISO[at] = env.iso(at)
-    return text
-
-
-def known_fields(env: Env, call: Call, now: str) -> dict[str, Any]:
-    """What the call itself says about properties an event's schema declares (``event_shapes``);
-    ``now`` is the event's instant (its ``created_at`` and ``occurred_at``)."""
-    return {
-        "from": call.from_,
-        "to": call.to,
-        "direction": call.direction,
-        "start_time": _start_time(env, call),
-        "client_state": call.client_state if call.client_state is not None else "",
-        "caller_id_name": call.from_,
-        "custom_headers": list(call.custom_headers),
-        "sip_headers": [],
-        "tags": [],
-        "calling_party_type": "pstn",
-        "connection_codecs": CODECS,
-        "offered_codecs": CODECS,
-        "created_at": now,
-        "occurred_at": now,
-    }
-
-
 def emit(env: Env, call: Call, event_type: str, extra: dict[str, Any] | None = None) -> Any:
     """Queue one signed event for ``call`` (never blocks; delivery runs off the request path),
-    with every property its published schema declares (``event_shapes.complete``).
+    with every property its published schema declares (``event_shapes.EventPlan``).
     TeXML-driven calls report through their own form callbacks instead, so they emit nothing.
 
     The event's instant is read once: its ``occurred_at``, and the ``created_at``/``occurred_at``
@@ -257,10 +217,9 @@ def emit(env: Env, call: Call, event_type: str, extra: dict[str, Any] | None = N
     payload = base_payload(call, event_type)
     if extra:
         payload.update(extra)
-    shapes = env.emulator.services.family(EventShapes)
+    plan = env.emulator.services.family(EventShapes).plan(event_type)
     now = env.iso()
-    known = known_fields(env, call, now)
-    payload = shapes.complete_payload(event_type, payload, known, now)
+    payload = plan.complete(payload, call, now)
     dispatcher = env.emulator.services.webhooks
     urls, failover = targets(env, call, event_type)
     return dispatcher.emit(
@@ -271,5 +230,5 @@ def emit(env: Env, call: Call, event_type: str, extra: dict[str, Any] | None = N
         failover_url=failover,
         ordering_key=call.call_control_id,
         occurred_at=now,
-        data_fields=shapes.data_fields(event_type, known, now),
+        data_fields=plan.data_fields(call, now),
     )
