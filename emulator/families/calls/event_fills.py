@@ -1,5 +1,6 @@
-"""How a property of a call event that its emitter did not set gets its value, and what the call
-itself knows (``KNOWN``: its parties, start time, headers; the rest comes from the schema).
+"""What a call event takes from its call: the ids (and parties) every payload starts with
+(:func:`base_payload`), and how a property its emitter did not set gets its value — from what the
+call itself knows (``KNOWN``: its parties, start time, headers), else from the schema.
 
 ``event_shapes`` turns each event type's schema into a list of fills once, so emitting an event
 fills only the properties its schema declares, each in one step: a speak event's payload lacks
@@ -15,6 +16,55 @@ from emulator.core.clock import iso_instant
 
 if TYPE_CHECKING:
     from emulator.families.calls.model import Call
+
+# Events whose published payload carries the parties (``from``/``to``); others carry only ids.
+WITH_PARTIES = frozenset(
+    {
+        "call.initiated",
+        "call.answered",
+        "call.hangup",
+        "call.bridged",
+        "call.dtmf.received",
+        "call.gather.ended",
+        "call.ai_gather.ended",
+        "call.ai_gather.partial_results",
+        "call.ai_gather.message_history_updated",
+        "call.machine.detection.ended",
+        "call.machine.greeting.ended",
+        "call.machine.premium.detection.ended",
+        "call.machine.premium.greeting.ended",
+        "call.refer.started",
+        "call.refer.completed",
+        "call.refer.failed",
+        "call.conversation.ended",
+        "call.hold",
+        "call.unhold",
+    }
+)
+
+IDS = ("call_control_id", "call_leg_id", "call_session_id", "connection_id")
+"""What every call event's payload carries first (:func:`base_payload`)."""
+
+
+def carried(event_type: str) -> frozenset[str]:
+    """The payload members :func:`base_payload` always sets for ``event_type`` (never filled)."""
+    return frozenset(IDS + ("from", "to")) if event_type in WITH_PARTIES else frozenset(IDS)
+
+
+def base_payload(call: Call, event_type: str) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "call_control_id": call.call_control_id,
+        "call_leg_id": call.call_leg_id,
+        "call_session_id": call.call_session_id,
+        "connection_id": call.connection_id,
+    }
+    if event_type in WITH_PARTIES:
+        payload["from"] = call.from_
+        payload["to"] = call.to
+    if call.client_state is not None:
+        payload["client_state"] = call.client_state
+    return payload
+
 
 CONST = 0
 """The fill's value is the value itself (immutable: shared by every event)."""

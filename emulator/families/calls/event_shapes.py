@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from emulator.families.calls.event_fills import CALL, CONST, KNOWN, NEUTRAL, NOW, Fill
+from emulator.families.calls.event_fills import CALL, CONST, KNOWN, NEUTRAL, NOW, Fill, carried
 
 if TYPE_CHECKING:
     from emulator.families.calls.model import Call
@@ -72,7 +72,10 @@ class EventShapes:
             return None
         schema = _branch(self.doc, self.doc.deref(schema))
         props = schema.get("properties") if isinstance(schema, dict) else None
-        return tuple(self._fill(name, sub) for name, sub in props.items()) if isinstance(props, dict) else None
+        if not isinstance(props, dict):
+            return None
+        given = carried(event_type)  # set before completion: never missing, so never walked
+        return tuple(self._fill(name, sub) for name, sub in props.items() if name not in given)
 
     def _data_fills(self, event_type: str) -> tuple[Fill, ...]:
         """The members of ``data`` beyond the envelope's own that the schema declares."""

@@ -12,8 +12,10 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from emulator.core.clock import iso_instant
 from emulator.core.rules import BusinessRule, apply_rule
 from emulator.crud.generic import GenericStore
+from emulator.families.calls.event_fills import base_payload
 from emulator.families.calls.event_shapes import EventShapes
 from emulator.families.calls.model import Call
 from emulator.families.calls.store import CallStore
@@ -24,32 +26,6 @@ if TYPE_CHECKING:
     from emulator.core.ids import IdFactory
     from emulator.core.state import TenantState
     from emulator.runtime.emulator import Emulator
-
-
-# Events whose published payload carries the parties (``from``/``to``); others carry only ids.
-WITH_PARTIES = frozenset(
-    {
-        "call.initiated",
-        "call.answered",
-        "call.hangup",
-        "call.bridged",
-        "call.dtmf.received",
-        "call.gather.ended",
-        "call.ai_gather.ended",
-        "call.ai_gather.partial_results",
-        "call.ai_gather.message_history_updated",
-        "call.machine.detection.ended",
-        "call.machine.greeting.ended",
-        "call.machine.premium.detection.ended",
-        "call.machine.premium.greeting.ended",
-        "call.refer.started",
-        "call.refer.completed",
-        "call.refer.failed",
-        "call.conversation.ended",
-        "call.hold",
-        "call.unhold",
-    }
-)
 
 
 _timer_now: ContextVar[float | None] = ContextVar("call_timer_now", default=None)
@@ -131,10 +107,12 @@ class Env:
     def now(self) -> float:
         """Emulator time of what is happening now (the due time inside a timer)."""
         at = _timer_now.get()
-        return self.clock.now() if at is None else at
+        return self.emulator.state.clock.now() if at is None else at
 
     def iso(self, at: float | None = None) -> str:
-        return self.clock.iso(self.now() if at is None else at)
+        """``at`` (default: :meth:`now`) in RFC 3339, as ``Clock.iso`` writes it (every event
+        formats its instant: formatted here directly, not through the clock's properties)."""
+        return iso_instant(self.now() if at is None else at)
 
     def run_at(self, due: float, fn: Any) -> None:
         """Run ``fn`` as of ``due`` (see ``_timer_now``)."""
@@ -183,26 +161,14 @@ def targets(env: Env, call: Call, event_type: str) -> tuple[list[str], str | Non
     else its ``webhook_url``, else the connection's event URL, else the global default (the
     dispatcher applies that when given no URL). The connection's failover URL backs up whichever
     is used. A snapshot from before lists kept one URL per event type as a string."""
-    conn_url, conn_failover = connection_webhooks(env, call.connection_id)
-    listed: list[str] | str = call.webhook_urls.get(event_type) or []
-    url = call.webhook_url or conn_url
-    failover = call.webhook_failover_url or conn_failover
-    return ([listed] if isinstance(listed, str) else list(listed)) or ([url] if url else []), failover
-
-
-def base_payload(call: Call, event_type: str) -> dict[str, Any]:
-    payload: dict[str, Any] = {
-        "call_control_id": call.call_control_id,
-        "call_leg_id": call.call_leg_id,
-        "call_session_id": call.call_session_id,
-        "connection_id": call.connection_id,
-    }
-    if event_type in WITH_PARTIES:
-        payload["from"] = call.from_
-        payload["to"] = call.to
-    if call.client_state is not None:
-        payload["client_state"] = call.client_state
-    return payload
+    url, failover = call.webhook_url, call.webhook_failover_url
+    if not (url and failover):  # the connection fills in what the dial did not say
+        conn_url, conn_failover = connection_webhooks(env, call.connection_id)
+        url, failover = url or conn_url, failover or conn_failover
+    listed: list[str] | str | None = call.webhook_urls.get(event_type) if call.webhook_urls else None
+    if listed:
+        return [listed] if isinstance(listed, str) else list(listed), failover
+    return [url] if url else [], failover
 
 
 def emit(env: Env, call: Call, event_type: str, extra: dict[str, Any] | None = None) -> Any:

@@ -1,6 +1,6 @@
 """Each event type's plan completes an event exactly as completing it against its schema does:
-the same members, values and order (what the emitter set first, then the schema's order), with
-lists and objects of each event's own."""
+the same members, values and order (the call's ids, what the emitter set, then the schema's
+order), with lists and objects of each event's own."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 from emulator.app import create_app
 from emulator.core.settings import Settings
-from emulator.families.calls.event_fills import CALL, KNOWN, NOW
+from emulator.families.calls.event_fills import CALL, KNOWN, NOW, base_payload
 from emulator.families.calls.event_shapes import ENVELOPE, EventShapes, complete, neutral
 from emulator.families.calls.model import Call
 
@@ -40,9 +40,7 @@ def test_plans_complete_like_the_schema_does(tmp_path: Path) -> None:
         call = a_call(client_state)
         for event_type, data in shapes.data.items():
             plan = shapes.plan(event_type)
-            emitted = {"call_control_id": call.call_control_id, "status": "completed"}
-            if client_state is not None:
-                emitted["client_state"] = client_state
+            emitted = {**base_payload(call, event_type), "status": "completed"}
             schema = shapes.payload_schema(event_type)
             expected = dict(emitted) if schema is None else complete(shapes.doc, schema, emitted, known_of(call), NOW_TEXT)
             got = plan.complete(dict(emitted), call, NOW_TEXT)
@@ -57,7 +55,8 @@ def test_each_event_gets_lists_and_objects_of_its_own(tmp_path: Path) -> None:
     shapes = shapes_of(tmp_path)
     call = a_call(None)
     plan = shapes.plan("call.initiated")
-    first, second = plan.complete({}, call, NOW_TEXT), plan.complete({}, call, NOW_TEXT)
+    first = plan.complete(base_payload(call, "call.initiated"), call, NOW_TEXT)
+    second = plan.complete(base_payload(call, "call.initiated"), call, NOW_TEXT)
     assert first["custom_headers"] == call.custom_headers and first["custom_headers"] is not call.custom_headers
     for name, value in first.items():
         if isinstance(value, (list, dict)):
