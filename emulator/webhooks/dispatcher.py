@@ -21,6 +21,8 @@ import random
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 from emulator.core.ids import IdFactory
 from emulator.webhooks.allow import HostAllowList
 from emulator.webhooks.envelope import Delivery, Event, FormRequest
@@ -117,7 +119,7 @@ class WebhookDispatcher:
             tenant, event_type, payload, record_type, occurred_at, ordering_key, self._targets(urls, tenant), failover_url or None,
             dict(data_fields) if data_fields else {},
         )
-        event.freeze()
+        event.frozen = orjson.dumps(event.data())  # Event.freeze, one call less per event
         return self._submit(event)
 
     def emit_form(

@@ -64,18 +64,25 @@ class EventShapes:
             plan = self._plans[event_type] = EventPlan(self.doc, self._payload_fills(event_type), self._data_fills(event_type))
             return plan
 
-    def _payload_fills(self, event_type: str) -> tuple[Fill, ...] | None:
-        """What completing a payload walks: its schema's (first branch's) properties; None when
-        it declares none (the emitter's payload goes out as it is)."""
+    def _payload_fills(self, event_type: str) -> tuple[Fill, ...]:
+        """What completing a payload walks: its schema's (first branch's) properties, but those
+        ``base_payload`` always sets; none when it declares none (the emitter's payload goes out
+        as it is)."""
         schema = self.payload_schema(event_type)
         if schema is None:
-            return None
+            return ()
         schema = _branch(self.doc, self.doc.deref(schema))
         props = schema.get("properties") if isinstance(schema, dict) else None
         if not isinstance(props, dict):
-            return None
-        given = carried(event_type)  # set before completion: never missing, so never walked
-        return tuple(self._fill(name, sub) for name, sub in props.items() if name not in given)
+            return ()
+        given = carried(event_type)
+        return tuple(
+            # A payload lacks ``client_state`` only when the call has none (base_payload carries a
+            # set one): then it is the known value's empty string, without asking the call.
+            (name, CONST, "") if name == "client_state" else self._fill(name, sub)
+            for name, sub in props.items()
+            if name not in given
+        )
 
     def _data_fills(self, event_type: str) -> tuple[Fill, ...]:
         """The members of ``data`` beyond the envelope's own that the schema declares."""
@@ -104,27 +111,19 @@ nobody set is this very object (no document string is it), so it becomes the eve
 
 
 class EventPlan:
-    """The fills of one event type: ``payload`` (None: no properties declared) and ``data``."""
+    """The fills of one event type: of its ``payload`` and of its ``data`` beside the envelope."""
 
     __slots__ = ("data", "doc", "payload")
 
-    def __init__(self, doc: SpecDocument, payload: tuple[Fill, ...] | None, data: tuple[Fill, ...]) -> None:
+    def __init__(self, doc: SpecDocument, payload: tuple[Fill, ...], data: tuple[Fill, ...]) -> None:
         self.doc = doc
         self.payload = payload
         self.data = data
 
-    def complete(self, payload: dict[str, Any], call: Call, now: str) -> dict[str, Any]:
-        """``payload`` (the emitter's own, completed in place) with every property its schema
-        declares, in the schema's order after what the emitter set; ``now``: the event's instant."""
-        if self.payload is not None:
-            self._fill(self.payload, payload, call, now)
-        return payload
-
-    def data_fields(self, call: Call, now: str) -> dict[str, Any]:
-        """The members of ``data`` beside the envelope's own (usually none)."""
-        return self._fill(self.data, {}, call, now) if self.data else {}
-
-    def _fill(self, fills: tuple[Fill, ...], out: dict[str, Any], call: Call, now: str) -> dict[str, Any]:
+    def fill(self, fills: tuple[Fill, ...], out: dict[str, Any], call: Call, now: str) -> dict[str, Any]:
+        """``out`` (completed in place) with each of ``fills`` it lacks, in their (the schema's)
+        order after what it has: ``payload`` on the emitter's payload, ``data`` on an empty
+        dict (usually none: no ``data_fields``); ``now`` is the event's instant."""
         for name, kind, value in fills:
             if name in out:
                 continue

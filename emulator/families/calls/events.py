@@ -185,16 +185,14 @@ def emit(env: Env, call: Call, event_type: str, extra: dict[str, Any] | None = N
         payload.update(extra)
     plan = env.emulator.services.family(EventShapes).plan(event_type)
     now = env.iso()
-    payload = plan.complete(payload, call, now)
-    dispatcher = env.emulator.services.webhooks
     urls, failover = targets(env, call, event_type)
-    return dispatcher.emit(
+    return env.emulator.services.webhooks.emit(
         tenant=env.tenant.api_key,
         event_type=event_type,
-        payload=payload,
+        payload=plan.fill(plan.payload, payload, call, now),
         urls=urls or None,
         failover_url=failover,
         ordering_key=call.call_control_id,
         occurred_at=now,
-        data_fields=plan.data_fields(call, now),
+        data_fields=plan.fill(plan.data, {}, call, now) if plan.data else None,
     )

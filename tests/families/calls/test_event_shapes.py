@@ -43,20 +43,21 @@ def test_plans_complete_like_the_schema_does(tmp_path: Path) -> None:
             emitted = {**base_payload(call, event_type), "status": "completed"}
             schema = shapes.payload_schema(event_type)
             expected = dict(emitted) if schema is None else complete(shapes.doc, schema, emitted, known_of(call), NOW_TEXT)
-            got = plan.complete(dict(emitted), call, NOW_TEXT)
+            got = plan.fill(plan.payload, dict(emitted), call, NOW_TEXT)
             assert list(got.items()) == list(expected.items()), event_type
             known = known_of(call)
             declared = {n: s for n, s in (data.get("properties") or {}).items() if n not in ENVELOPE}
             fields = {n: known[n] if n in known else neutral(shapes.doc, s, NOW_TEXT) for n, s in declared.items()}
-            assert list(plan.data_fields(call, NOW_TEXT).items()) == list(fields.items()), event_type
+            assert list(plan.fill(plan.data, {}, call, NOW_TEXT).items()) == list(fields.items()), event_type
+            assert bool(plan.data) == bool(fields), event_type
 
 
 def test_each_event_gets_lists_and_objects_of_its_own(tmp_path: Path) -> None:
     shapes = shapes_of(tmp_path)
     call = a_call(None)
     plan = shapes.plan("call.initiated")
-    first = plan.complete(base_payload(call, "call.initiated"), call, NOW_TEXT)
-    second = plan.complete(base_payload(call, "call.initiated"), call, NOW_TEXT)
+    first = plan.fill(plan.payload, base_payload(call, "call.initiated"), call, NOW_TEXT)
+    second = plan.fill(plan.payload, base_payload(call, "call.initiated"), call, NOW_TEXT)
     assert first["custom_headers"] == call.custom_headers and first["custom_headers"] is not call.custom_headers
     for name, value in first.items():
         if isinstance(value, (list, dict)):
