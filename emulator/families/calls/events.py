@@ -147,24 +147,17 @@ def connection_record(env: Env, collection: str, record_id: str) -> dict[str, An
     return None
 
 
-def connection_webhooks(env: Env, connection_id: str) -> tuple[str | None, str | None]:
-    """(webhook_event_url, webhook_event_failover_url) of the Call Control Application whose id
-    is ``connection_id``, or (None, None)."""
-    record = connection_record(env, "call_control_applications", connection_id)
-    if record is None:
-        return None, None
-    return record.get("webhook_event_url") or None, record.get("webhook_event_failover_url") or None
-
-
 def targets(env: Env, call: Call, event_type: str) -> tuple[list[str], str | None]:
     """Where an event of ``call`` goes: the dial's per-event ``webhook_urls`` entry (its URLs),
     else its ``webhook_url``, else the connection's event URL, else the global default (the
     dispatcher applies that when given no URL). The connection's failover URL backs up whichever
     is used. A snapshot from before lists kept one URL per event type as a string."""
     url, failover = call.webhook_url, call.webhook_failover_url
-    if not (url and failover):  # the connection fills in what the dial did not say
-        conn_url, conn_failover = connection_webhooks(env, call.connection_id)
-        url, failover = url or conn_url, failover or conn_failover
+    if not (url and failover):  # the Call Control Application fills in what the dial did not say
+        record = connection_record(env, "call_control_applications", call.connection_id)
+        if record is not None:
+            url = url or record.get("webhook_event_url") or None
+            failover = failover or record.get("webhook_event_failover_url") or None
     listed: list[str] | str | None = call.webhook_urls.get(event_type) if call.webhook_urls else None
     if listed:
         return [listed] if isinstance(listed, str) else list(listed), failover
