@@ -161,6 +161,14 @@ class Event:
 
     def data(self) -> dict[str, Any]:
         """The envelope's ``data`` member (fixed for the event's lifetime)."""
+        if not self.data_fields:  # most events: no ``**`` merge to run
+            return {
+                "record_type": self.record_type,
+                "event_type": self.event_type,
+                "id": self.id,
+                "occurred_at": self.occurred_at,
+                "payload": self.payload,
+            }
         return {
             "record_type": self.record_type,
             "event_type": self.event_type,

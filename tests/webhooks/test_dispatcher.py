@@ -554,3 +554,27 @@ def test_event_ids_are_seeded_and_a_restarted_persisted_emulator_never_repeats_t
     before = restarted.snapshot_revision
     restarted.emit(tenant="k2", event_type="call.hangup", payload={})
     assert restarted.snapshot_revision != before  # persistence saves the outbox only when this moves
+
+
+def test_targets_each_url_once_in_order_else_the_tenant_default_else_the_global_one(tmp_path: Path) -> None:
+    _, d = make(tmp_path, webhook_url="http://global.example/hook")
+    d.default_urls["t"] = "http://tenant.example/hook"
+    a, b = "http://a.example/", "http://b.example/"
+
+    def urls(dispatcher: WebhookDispatcher, given: list[str] | None, tenant: str = "t") -> list[str]:
+        return dispatcher.emit(tenant=tenant, event_type="x", payload={}, urls=given).urls
+
+    assert urls(d, [b, "", a, b, a]) == [b, a]
+    assert urls(d, ["", ""]) == ["http://tenant.example/hook"]
+    assert urls(d, None, "other") == urls(d, [], "other") == ["http://global.example/hook"]
+    _, bare = make(tmp_path / "bare")
+    assert urls(bare, None) == urls(bare, [""]) == []
+
+
+def test_data_carries_the_envelope_then_the_declared_fields_then_the_payload(tmp_path: Path) -> None:
+    _, d = make(tmp_path)
+    plain = d.emit(tenant="k", event_type="x", payload={"a": 1}, occurred_at="2026-01-01T00:00:00.000Z")
+    extra = d.emit(tenant="k", event_type="y", payload={"a": 1}, data_fields={"created_at": "2026-01-01T00:00:00.000Z"})
+    assert list(plain.data()) == ["record_type", "event_type", "id", "occurred_at", "payload"]
+    assert list(extra.data()) == ["record_type", "event_type", "id", "occurred_at", "created_at", "payload"]
+    assert plain.frozen.startswith(b'{"record_type":"event","event_type":"x","id":"') and plain.data_fields == {}

@@ -8,6 +8,7 @@ The modules, in layers (each imports only layers above it in this list):
   (checks beyond the document) and what the lenient mode does instead.
 - ``store``: a tenant's calls (``CallStore``) and their snapshot form.
 - ``events``: payloads and where they go, and ``Env`` (what call logic runs with);
+  ``event_fills``/``event_shapes``: what a payload takes from its call, and from its schema;
   ``implicit``: the call an unknown call_control_id names in the lenient mode.
 - ``lifecycle``: dial → answer/busy/... → hangup, AMD, the other party's steps;
   ``commands``: the shared command prelude (lookup, command_id, client_state, state checks).

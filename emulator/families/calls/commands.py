@@ -29,6 +29,7 @@ from emulator.families.calls.model import COMMAND_ID_WINDOW, Call, is_base64
 from emulator.families.calls.rules import CLIENT_STATE_BASE64, COMMAND_STATE
 
 if TYPE_CHECKING:
+    from emulator.families.calls.store import CallStore
     from emulator.http.context import RequestContext
 
 Require = Literal["answered", "alive", "unanswered_incoming", "any"]
@@ -48,8 +49,9 @@ def env_of(ctx: RequestContext) -> Env:
     return Env(ctx.emulator, ctx.tenant, ctx.warnings)
 
 
-def find_call(env: Env, call_control_id: str) -> Call:
-    call = env.store.calls.get(call_control_id)
+def find_call(env: Env, call_control_id: str, store: CallStore | None = None) -> Call:
+    """The tenant's call ``call_control_id`` (``store``: the tenant's, when the caller has it)."""
+    call = (store if store is not None else env.store).calls.get(call_control_id)
     if call is None:
         raise CallNotFound(
             "Call not found: no call with this call_control_id exists for this API key.",
@@ -74,6 +76,11 @@ def check_client_state(env: Env, body: dict[str, Any]) -> None:
 
 
 def require_fields(body: dict[str, Any], *names: str) -> None:
+    for name in names:  # the common case, every field given, builds nothing
+        if body.get(name) in (None, ""):
+            break
+    else:
+        return
     missing = [n for n in names if body.get(n) in (None, "")]
     if missing:
         raise ValidationFailed(
@@ -82,8 +89,8 @@ def require_fields(body: dict[str, Any], *names: str) -> None:
 
 
 def check_state(call: Call, require: Require) -> None:
-    if require == "any":
-        return
+    if require == "any" or (require == "answered" and call.state == "answered"):
+        return  # (the common case first: an answered call is alive)
     if not call.is_alive:
         raise CallEnded("This call is no longer active and can't receive commands.")
     if require == "answered" and call.state != "answered":
@@ -98,23 +105,27 @@ def perform(ctx: RequestContext, action: Action, *, require: Require = "answered
     """Run one command on the call named in the path and return the response body."""
     env = env_of(ctx)
     body = ctx.json
-    call = find_call(env, str(ctx.path.get("call_control_id", "")))
     store = env.store
-    now = env.now()
+    call = find_call(env, str(ctx.path.get("call_control_id", "")), store)
     command_id = body.get("command_id")
-    key = (call.call_control_id, ctx.operation.operation_id, str(command_id)) if command_id else None
-    if key is not None:
+    key = None
+    now = 0.0  # the clock is read for a command_id only: the window it is remembered in
+    if command_id:
+        key = (call.call_control_id, ctx.operation.operation_id, str(command_id))
+        now = env.now()
         seen = store.commands.get(key)
         if seen is not None and now - seen[0] < COMMAND_ID_WINDOW:
             return seen[1]
-    check_client_state(env, body)
+    client_state = body.get("client_state")
+    if client_state is not None:
+        check_client_state(env, body)
     if require == "unanswered_incoming":
         as_waiting(call)  # an untouched implicit call is the incoming call this command expects
     previous = call.client_state
     try:
         check_state(call, require)
-        if body.get("client_state") is not None:
-            call.client_state = body["client_state"]
+        if client_state is not None:
+            call.client_state = client_state
         result = action(env, call, body)
     except STATE_CONFLICTS as conflict:
         call.client_state = previous  # a failed command leaves no trace

@@ -1,11 +1,12 @@
 """The shape the document publishes for each call event, and completing an event to it.
 
 Telnyx sends every property of an event's schema (unset ones as empty values), and clients read
-them without checking they exist. So :func:`complete` gives every event the emulator emits each
-property its schema in the document's ``webhooks`` section declares, in ``data`` and in
-``data.payload``: what the emitter set is kept (an object it set keeps its own members: a
-recording's ``recording_urls`` names the formats recorded, no more); what the call knows (its parties, start time, headers) comes from the call (``events.py`` passes
-it in as ``known``); the rest gets the schema's neutral value — ``null`` where the schema allows
+them without checking they exist. So each event type's :class:`EventPlan` gives every event the
+emulator emits each property its schema in the document's ``webhooks`` section declares, in
+``data`` and in ``data.payload``: what the emitter set is kept (an object it set keeps its own
+members: a recording's ``recording_urls`` names the formats recorded, no more); what the call
+knows (its parties, start time, headers: ``event_fills.KNOWN``) comes from the call; the rest
+gets the schema's neutral value — ``null`` where the schema allows
 it, else its ``default``, else the empty value of its type (``""``, ``0``, ``false``, ``[]``, an
 object completed the same way), or an enum's first value, so the event still validates.
 
@@ -16,7 +17,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from emulator.families.calls.event_fills import CALL, CONST, KNOWN, NEUTRAL, NOW, Fill, carried
+
 if TYPE_CHECKING:
+    from emulator.families.calls.model import Call
     from emulator.openapi.loader import SpecDocument
     from emulator.runtime.emulator import Emulator
 
@@ -25,7 +29,7 @@ ENVELOPE = frozenset({"record_type", "event_type", "id", "occurred_at", "payload
 
 
 class EventShapes:
-    """event_type → the resolved schema of its envelope's ``data``."""
+    """event_type → the resolved schema of its envelope's ``data``, and its :class:`EventPlan`."""
 
     def __init__(self, emulator: Emulator) -> None:
         self.doc = emulator.doc
@@ -39,11 +43,8 @@ class EventShapes:
                 continue
             for event_type in event_types:
                 self.data[str(event_type)] = data
-        # Per event type, what completing its events walks: resolved once (on first emit), as
-        # the document never changes under an emulator. ``None``: the schema declares no payload
-        # properties (the emitter's payload goes out as it is).
-        self._payload_props: dict[str, list[tuple[str, Any]] | None] = {}
-        self._data_props: dict[str, list[tuple[str, Any]]] = {}
+        # Per event type, resolved on its first emit: the document never changes under an emulator.
+        self._plans: dict[str, EventPlan] = {}
 
     def _deref(self, node: Any) -> Any:
         return self.doc.deref(node)
@@ -55,38 +56,86 @@ class EventShapes:
         payload = self._deref((data.get("properties") or {}).get("payload"))
         return payload if isinstance(payload, dict) else None
 
-    def data_fields(self, event_type: str, known: dict[str, Any], now: str) -> dict[str, Any]:
-        """The members of ``data`` beyond the envelope's own that the schema declares (``now``:
-        the event's instant, what a ``date-time`` nobody set gets)."""
-        props = self._data_props.get(event_type)
-        if props is None:
-            data = self.data.get(event_type)
-            declared = (data.get("properties") or {}) if data is not None else {}
-            props = self._data_props[event_type] = [(n, sub) for n, sub in declared.items() if n not in ENVELOPE]
-        return {name: known[name] if name in known else neutral(self.doc, sub, now) for name, sub in props}
-
-    def complete_payload(self, event_type: str, payload: dict[str, Any], known: dict[str, Any], now: str) -> dict[str, Any]:
-        """``payload`` with every property the event's payload schema declares (see ``complete``)."""
+    def plan(self, event_type: str) -> EventPlan:
+        """How events of ``event_type`` are completed (worked out once per event type)."""
         try:
-            props = self._payload_props[event_type]
+            return self._plans[event_type]
         except KeyError:
-            props = self._payload_props[event_type] = self._resolve_payload_props(event_type)
-        if props is None:
-            return payload
-        out = dict(payload)
-        for name, sub in props:
-            if name not in out:
-                out[name] = known[name] if name in known else neutral(self.doc, sub, now)
-        return out
+            plan = self._plans[event_type] = EventPlan(self.doc, self._payload_fills(event_type), self._data_fills(event_type))
+            return plan
 
-    def _resolve_payload_props(self, event_type: str) -> list[tuple[str, Any]] | None:
-        """What ``complete`` would walk for the payload schema: its (first branch's) properties."""
+    def _payload_fills(self, event_type: str) -> tuple[Fill, ...]:
+        """What completing a payload walks: its schema's (first branch's) properties, but those
+        ``base_payload`` always sets; none when it declares none (the emitter's payload goes out
+        as it is)."""
         schema = self.payload_schema(event_type)
         if schema is None:
-            return None
+            return ()
         schema = _branch(self.doc, self.doc.deref(schema))
         props = schema.get("properties") if isinstance(schema, dict) else None
-        return list(props.items()) if isinstance(props, dict) else None
+        if not isinstance(props, dict):
+            return ()
+        given = carried(event_type)
+        return tuple(
+            # A payload lacks ``client_state`` only when the call has none (base_payload carries a
+            # set one): then it is the known value's empty string, without asking the call.
+            (name, CONST, "") if name == "client_state" else self._fill(name, sub)
+            for name, sub in props.items()
+            if name not in given
+        )
+
+    def _data_fills(self, event_type: str) -> tuple[Fill, ...]:
+        """The members of ``data`` beyond the envelope's own that the schema declares."""
+        data = self.data.get(event_type)
+        declared = (data.get("properties") or {}) if data is not None else {}
+        return tuple(self._fill(name, sub) for name, sub in declared.items() if name not in ENVELOPE)
+
+    def _fill(self, name: str, sub: Any) -> Fill:
+        """What the call knows wins (``event_fills.KNOWN``); else the schema's neutral value: the
+        event's instant when that is what it is, shared when it is a constant (immutable), made
+        per event otherwise (an object or list of the event's own, as before plans)."""
+        known = KNOWN.get(name)
+        if known is not None:
+            return (name, *known)
+        probe = neutral(self.doc, sub, _INSTANT)
+        if probe is _INSTANT:
+            return (name, NOW, None)
+        if probe is None or type(probe) in (str, int, float, bool):
+            return (name, CONST, probe)
+        return (name, NEUTRAL, sub)
+
+
+_INSTANT = "\x00the event's instant\x00"
+"""The ``now`` :meth:`EventShapes._fill` probes a schema's neutral value with: a ``date-time``
+nobody set is this very object (no document string is it), so it becomes the event's instant."""
+
+
+class EventPlan:
+    """The fills of one event type: of its ``payload`` and of its ``data`` beside the envelope."""
+
+    __slots__ = ("data", "doc", "payload")
+
+    def __init__(self, doc: SpecDocument, payload: tuple[Fill, ...], data: tuple[Fill, ...]) -> None:
+        self.doc = doc
+        self.payload = payload
+        self.data = data
+
+    def fill(self, fills: tuple[Fill, ...], out: dict[str, Any], call: Call, now: str) -> dict[str, Any]:
+        """``out`` (completed in place) with each of ``fills`` it lacks, in their (the schema's)
+        order after what it has: ``payload`` on the emitter's payload, ``data`` on an empty
+        dict (usually none: no ``data_fields``); ``now`` is the event's instant."""
+        for name, kind, value in fills:
+            if name in out:
+                continue
+            if kind == CONST:
+                out[name] = value
+            elif kind == NOW:
+                out[name] = now
+            elif kind == CALL:
+                out[name] = value(call)
+            else:
+                out[name] = neutral(self.doc, value, now)
+        return out
 
 
 def _nullable(schema: dict[str, Any]) -> bool:

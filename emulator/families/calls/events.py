@@ -12,8 +12,10 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from emulator.core.clock import iso_instant
 from emulator.core.rules import BusinessRule, apply_rule
 from emulator.crud.generic import GenericStore
+from emulator.families.calls.event_fills import base_payload
 from emulator.families.calls.event_shapes import EventShapes
 from emulator.families.calls.model import Call
 from emulator.families.calls.store import CallStore
@@ -24,32 +26,6 @@ if TYPE_CHECKING:
     from emulator.core.ids import IdFactory
     from emulator.core.state import TenantState
     from emulator.runtime.emulator import Emulator
-
-
-# Events whose published payload carries the parties (``from``/``to``); others carry only ids.
-WITH_PARTIES = frozenset(
-    {
-        "call.initiated",
-        "call.answered",
-        "call.hangup",
-        "call.bridged",
-        "call.dtmf.received",
-        "call.gather.ended",
-        "call.ai_gather.ended",
-        "call.ai_gather.partial_results",
-        "call.ai_gather.message_history_updated",
-        "call.machine.detection.ended",
-        "call.machine.greeting.ended",
-        "call.machine.premium.detection.ended",
-        "call.machine.premium.greeting.ended",
-        "call.refer.started",
-        "call.refer.completed",
-        "call.refer.failed",
-        "call.conversation.ended",
-        "call.hold",
-        "call.unhold",
-    }
-)
 
 
 _timer_now: ContextVar[float | None] = ContextVar("call_timer_now", default=None)
@@ -131,10 +107,12 @@ class Env:
     def now(self) -> float:
         """Emulator time of what is happening now (the due time inside a timer)."""
         at = _timer_now.get()
-        return self.clock.now() if at is None else at
+        return self.emulator.state.clock.now() if at is None else at
 
     def iso(self, at: float | None = None) -> str:
-        return self.clock.iso(self.now() if at is None else at)
+        """``at`` (default: :meth:`now`) in RFC 3339, as ``Clock.iso`` writes it (every event
+        formats its instant: formatted here directly, not through the clock's properties)."""
+        return iso_instant(self.now() if at is None else at)
 
     def run_at(self, due: float, fn: Any) -> None:
         """Run ``fn`` as of ``due`` (see ``_timer_now``)."""
@@ -169,85 +147,26 @@ def connection_record(env: Env, collection: str, record_id: str) -> dict[str, An
     return None
 
 
-def connection_webhooks(env: Env, connection_id: str) -> tuple[str | None, str | None]:
-    """(webhook_event_url, webhook_event_failover_url) of the Call Control Application whose id
-    is ``connection_id``, or (None, None)."""
-    record = connection_record(env, "call_control_applications", connection_id)
-    if record is None:
-        return None, None
-    return record.get("webhook_event_url") or None, record.get("webhook_event_failover_url") or None
-
-
 def targets(env: Env, call: Call, event_type: str) -> tuple[list[str], str | None]:
     """Where an event of ``call`` goes: the dial's per-event ``webhook_urls`` entry (its URLs),
     else its ``webhook_url``, else the connection's event URL, else the global default (the
     dispatcher applies that when given no URL). The connection's failover URL backs up whichever
     is used. A snapshot from before lists kept one URL per event type as a string."""
-    conn_url, conn_failover = connection_webhooks(env, call.connection_id)
-    listed: list[str] | str = call.webhook_urls.get(event_type) or []
-    url = call.webhook_url or conn_url
-    failover = call.webhook_failover_url or conn_failover
-    return ([listed] if isinstance(listed, str) else list(listed)) or ([url] if url else []), failover
-
-
-def base_payload(call: Call, event_type: str) -> dict[str, Any]:
-    payload: dict[str, Any] = {
-        "call_control_id": call.call_control_id,
-        "call_leg_id": call.call_leg_id,
-        "call_session_id": call.call_session_id,
-        "connection_id": call.connection_id,
-    }
-    if event_type in WITH_PARTIES:
-        payload["from"] = call.from_
-        payload["to"] = call.to
-    if call.client_state is not None:
-        payload["client_state"] = call.client_state
-    return payload
-
-
-CODECS = "G722,PCMU,PCMA,G729,OPUS,VP8,H264"
-"""What the emulator says a connection supports and a caller offers (it never negotiates media)."""
-
-
-_START_ISO: dict[float, str] = {}
-"""``call.created_at`` → its RFC 3339 form: every event of a call carries its start time, and
-formatting an instant is pure, so each call's is formatted once (bounded: cleared when full)."""
-
-
-def _start_time(env: Env, call: Call) -> str:
-    at = call.created_at
-    text = _START_ISO.get(at)
-    if text is None:
-        if len(_START_ISO) >= 4096:
-            _START_ISO.clear()
-        text = _START_ISO[at] = env.iso(at)
-    return text
-
-
-def known_fields(env: Env, call: Call, now: str) -> dict[str, Any]:
-    """What the call itself says about properties an event's schema declares (``event_shapes``);
-    ``now`` is the event's instant (its ``created_at`` and ``occurred_at``)."""
-    return {
-        "from": call.from_,
-        "to": call.to,
-        "direction": call.direction,
-        "start_time": _start_time(env, call),
-        "client_state": call.client_state if call.client_state is not None else "",
-        "caller_id_name": call.from_,
-        "custom_headers": list(call.custom_headers),
-        "sip_headers": [],
-        "tags": [],
-        "calling_party_type": "pstn",
-        "connection_codecs": CODECS,
-        "offered_codecs": CODECS,
-        "created_at": now,
-        "occurred_at": now,
-    }
+    url, failover = call.webhook_url, call.webhook_failover_url
+    if not (url and failover):  # the Call Control Application fills in what the dial did not say
+        record = connection_record(env, "call_control_applications", call.connection_id)
+        if record is not None:
+            url = url or record.get("webhook_event_url") or None
+            failover = failover or record.get("webhook_event_failover_url") or None
+    listed: list[str] | str | None = call.webhook_urls.get(event_type) if call.webhook_urls else None
+    if listed:
+        return [listed] if isinstance(listed, str) else list(listed), failover
+    return [url] if url else [], failover
 
 
 def emit(env: Env, call: Call, event_type: str, extra: dict[str, Any] | None = None) -> Any:
     """Queue one signed event for ``call`` (never blocks; delivery runs off the request path),
-    with every property its published schema declares (``event_shapes.complete``).
+    with every property its published schema declares (``event_shapes.EventPlan``).
     TeXML-driven calls report through their own form callbacks instead, so they emit nothing.
 
     The event's instant is read once: its ``occurred_at``, and the ``created_at``/``occurred_at``
@@ -257,19 +176,16 @@ def emit(env: Env, call: Call, event_type: str, extra: dict[str, Any] | None = N
     payload = base_payload(call, event_type)
     if extra:
         payload.update(extra)
-    shapes = env.emulator.services.family(EventShapes)
+    plan = env.emulator.services.family(EventShapes).plan(event_type)
     now = env.iso()
-    known = known_fields(env, call, now)
-    payload = shapes.complete_payload(event_type, payload, known, now)
-    dispatcher = env.emulator.services.webhooks
     urls, failover = targets(env, call, event_type)
-    return dispatcher.emit(
+    return env.emulator.services.webhooks.emit(
         tenant=env.tenant.api_key,
         event_type=event_type,
-        payload=payload,
+        payload=plan.fill(plan.payload, payload, call, now),
         urls=urls or None,
         failover_url=failover,
         ordering_key=call.call_control_id,
         occurred_at=now,
-        data_fields=shapes.data_fields(event_type, known, now),
+        data_fields=plan.fill(plan.data, {}, call, now) if plan.data else None,
     )

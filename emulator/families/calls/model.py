@@ -20,8 +20,21 @@ COMMAND_ID_WINDOW = 60.0
 def speech_seconds(text: str | None) -> float:
     """How long the emulator says a prompt takes: ~150 words a minute, at least one second.
     Deterministic, so tests know exactly how far to advance the clock."""
-    words = len((text or "").split())
-    return max(1.0, round(words * 0.4, 1))
+    text = text or ""
+    seconds = _SPEECH_SECONDS.get(text)
+    if seconds is None:
+        seconds = max(1.0, round(len(text.split()) * 0.4, 1))
+        if len(text) <= 512:
+            if len(_SPEECH_SECONDS) >= 1024:
+                _SPEECH_SECONDS.clear()
+            _SPEECH_SECONDS[text] = seconds
+    return seconds
+
+
+_SPEECH_SECONDS: dict[str, float] = {}
+"""Prompt → :func:`speech_seconds`: an app speaks the same few prompts again and again, and the
+split and the float rounding were a fifth of a ``speak`` command's own cost. Bounded: short
+prompts only, cleared when full."""
 
 
 MEDIA_SECONDS = 2.0
