@@ -23,6 +23,9 @@ TimerCallback = Callable[[], Awaitable[None] | None]
 _SECOND_TEXT: list[tuple[float, str]] = [(math.nan, "")]
 """The last whole second :func:`iso_instant` formatted, and its text up to the fraction."""
 
+_MILLIS = tuple(f"{ms:03d}Z" for ms in range(1000))
+"""Each millisecond's text and the zone: one index, where a format spec is parsed per call."""
+
 
 def iso_instant(at: float) -> str:
     """``at`` (Unix seconds) as ``2026-12-01T16:54:49.123Z``: exactly what
@@ -43,7 +46,7 @@ def iso_instant(at: float) -> str:
     if whole != second:
         text = datetime.fromtimestamp(whole, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.")
         _SECOND_TEXT[0] = (whole, text)
-    return f"{text}{micros // 1000:03d}Z"
+    return text + _MILLIS[micros // 1000]
 
 
 class Clock:

@@ -114,7 +114,7 @@ def base_url_of(request: Request) -> str:
     us the same way request after request, so it is built once per (scheme, Host, server, root
     path) — the only parts of the scope it depends on (a bounded memo)."""
     scope = request.scope
-    host = next((value for name, value in scope["headers"] if name == b"host"), None)
+    host = request.headers.get("host")  # the first Host, as Starlette's; the dispatcher's headers are indexed once
     server = scope.get("server")
     key = (scope.get("scheme", "http"), host, tuple(server) if server else None, scope.get("app_root_path", scope.get("root_path", "")))
     text = _BASE_URLS.get(key)
