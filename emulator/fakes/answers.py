@@ -103,10 +103,9 @@ def _choice(request: ChatRequest, rule: Rule | None, last_user: str, key: str, i
     text = rule.content if rule is not None and rule.content is not None else _default_text(request, last_user, key)
     finish: FinishReason = "stop"
     text, hit = tokens.cut_at_stop(text, request.stop)
-    found = tokens.pieces(text)  # once: the cut and the count both need them
-    used = len(found)
+    used = tokens.count(text)  # counted without splitting: most texts fit (split only to cut)
     if request.max_tokens is not None and used > request.max_tokens:
-        text = "".join(found[: max(request.max_tokens, 0)])
+        text = "".join(tokens.pieces(text)[: max(request.max_tokens, 0)])
         used = tokens.count(text)
         finish, hit = "length", None
     return Choice(index, text, [], finish, used, hit)
