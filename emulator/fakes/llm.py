@@ -178,14 +178,15 @@ class ModelEngine:
             self.rules.consume(rule)
             status = rule.error.status
             raise ApiError(rule.error.detail, status=status, code=rule.error.code or _DEFAULT_CODES.get(status, "10007"))
-        memo_key = (request.memo_key or self.memo_key(request)) if rule is None else None
+        options = answers.kept_options(request)
+        memo_key = (request.memo_key or self._memo_key(request, options)) if rule is None else None
         found = self._memo.get(memo_key) if memo_key is not None else None
         if found is not None:
             choices = [c.copy() for c in found[0]]
             prompt_tokens = found[1]
         else:
-            choices = answers.choices(self.settings.seed, request, rule, last_user)
-            prompt_tokens = answers.prompt_tokens(request)
+            choices = answers.choices(self.settings.seed, request, rule, last_user, options)
+            prompt_tokens = answers.prompt_tokens(request, options)
             if memo_key is not None:
                 if len(self._memo) >= MEMO_SIZE:
                     self._memo.clear()
@@ -213,11 +214,16 @@ class ModelEngine:
         and a voice agent sends the same tools and constraints on every turn: generating it
         again (schema-valid tool arguments, reply text, token counts) is most of a request's CPU.
         The caller's id is left out — only scripted rules (never memoized) depend on it."""
-        if request.temperature is not None and not math.isfinite(request.temperature):
+        return self._memo_key(request, answers.kept_options(request))
+
+    def _memo_key(self, request: ChatRequest, options: answers.KeptOptions) -> bytes | None:
+        # The tools, tool choice, forced tool and output constraint come as their kept JSON (one
+        # reading's objects serve every turn): a whole JSON array first, so the join is unambiguous.
+        if options.encoded is None or (request.temperature is not None and not math.isfinite(request.temperature)):
             return None  # orjson writes NaN/inf as null: keep the key unambiguous
         try:
             return orjson.dumps([self.settings.seed, request.model, request.messages, request.max_tokens, request.n, request.stop,
-                                 request.temperature, request.seed, request.tools, request.tool_choice, request.forced_tool, request.output])
+                                 request.temperature, request.seed]) + options.encoded
         except TypeError:  # a value JSON cannot hold (a huge int, a non-str key): just compute
             return None
 
