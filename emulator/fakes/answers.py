@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import random
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -189,7 +188,7 @@ def schema_value(schema: dict[str, Any], key: str, hints: dict[str, str], pointe
 def _default_text(request: ChatRequest, last_user: str, key: str) -> str:
     # Seeded here, not for every choice: seeding a Mersenne Twister costs more than the rest of
     # a tool call's choice, and only text needs it.
-    rng = random.Random(int(key[:16], 16))
+    rng = replies.Draws(int(key[:16], 16))
     out = request.output
     if out.kind == "choice":
         return rng.choice(out.choices)
