@@ -28,6 +28,7 @@ import orjson
 from emulator.core.errors import ErrorItem, ValidationFailed
 from emulator.fakes import replies, structured, tokens
 from emulator.fakes.chat_types import ChatRequest, Choice, FinishReason, Message, Tool, ToolCall
+from emulator.fakes.conversation import EarlierTurns, digest_of, earlier_turns, message_tokens, turn_text
 from emulator.fakes.reply_rules import Rule
 
 
@@ -36,21 +37,18 @@ def digest(*parts: object) -> str:
     return hashlib.sha256("\x1f".join([str(p) for p in parts]).encode()).hexdigest()
 
 
-def _turn_text(m: Message) -> str:
-    # The same text as f"{...}:{[(c.name, c.arguments) for c in m.tool_calls]}:..." — "[]" when
-    # there are no calls, without building the empty list for every plain turn.
-    calls = [(c.name, c.arguments) for c in m.tool_calls] if m.tool_calls else "[]"
-    return f"{m.role}:{m.content}:{calls}:{m.tool_call_id}"
-
-
 def conversation_digest(messages: list[Message]) -> str:
-    return digest(*[_turn_text(m) for m in messages])
+    """The conversation's seed digest, worked out from scratch (what :func:`choices` gets from
+    the kept earlier turns, ``fakes/conversation.py``)."""
+    return digest(*[turn_text(m) for m in messages])
 
 
-def choices(seed: object, request: ChatRequest, rule: Rule | None, last_user: str, options: KeptOptions | None = None) -> list[Choice]:
+def choices(seed: object, request: ChatRequest, rule: Rule | None, last_user: str, options: KeptOptions | None = None,
+            earlier: EarlierTurns | None = None) -> list[Choice]:
     """The ``n`` choices answering ``request`` (``rule``: the scripted rule that matched, if any;
-    ``options``: :func:`kept_options` of the request, when the caller already has it)."""
-    conversation = conversation_digest(request.messages)
+    ``options``, ``earlier``: :func:`kept_options` and ``earlier_turns`` of the request, when the
+    caller already has them)."""
+    conversation = digest_of(request.messages, earlier or earlier_turns(request.messages))
     head = "\x1f".join([str(seed), str(request.model), conversation, str(request.temperature), str(request.seed)])
     tail = (options or kept_options(request)).text
     out = []
@@ -214,32 +212,15 @@ def _default_text(request: ChatRequest, last_user: str, key: str) -> str:
 
 # -- accounting ----------------------------------------------------------------------------
 
-COUNTED = 2048  # distinct message texts whose token count is kept
-COUNTED_MAX_CHARS = 8192  # longer texts are counted each time (bounds the cache's memory)
-
-
-@functools.lru_cache(maxsize=COUNTED)
-def _count_cached(text: str) -> int:
-    return tokens.count(text)
-
-
-def count(text: str) -> int:
-    """``tokens.count(text)``, remembered for the texts a conversation sends on every turn (the
-    system prompt and the earlier turns come back with each new one)."""
-    return _count_cached(text) if len(text) <= COUNTED_MAX_CHARS else tokens.count(text)
-
-
 @functools.lru_cache(maxsize=1024)
 def _tool_tokens(name: str, description: str, parameters: bytes) -> int:
     """What a tool adds to the prompt's token count (cached per tool, keyed by its JSON)."""
     return tokens.count(name) + tokens.count(description) + tokens.count(parameters.decode())
 
 
-def prompt_tokens(request: ChatRequest, options: KeptOptions | None = None) -> int:
-    """The prompt's token count (``options``: :func:`kept_options` of the request, if known)."""
-    total = tokens.REPLY_PRIMING + (options or kept_options(request)).tool_tokens
-    for m in request.messages:
-        total += tokens.MESSAGE_OVERHEAD + count(m.content)
-        if m.tool_calls:
-            total += sum(tokens.count(c.name) + tokens.count(c.arguments) for c in m.tool_calls)
-    return total
+def prompt_tokens(request: ChatRequest, options: KeptOptions | None = None, earlier: EarlierTurns | None = None) -> int:
+    """The prompt's token count (``options``, ``earlier``: :func:`kept_options` and
+    ``earlier_turns`` of the request, if known)."""
+    messages = request.messages
+    total = tokens.REPLY_PRIMING + (options or kept_options(request)).tool_tokens + (earlier or earlier_turns(messages)).tokens
+    return total + message_tokens(messages[-1]) if messages else total

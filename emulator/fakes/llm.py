@@ -39,6 +39,7 @@ from emulator.core.paths import fixtures_dir
 from emulator.fakes import answers
 from emulator.fakes.catalogue import DEFAULT_CHAT_MODEL, canonical, chat_model
 from emulator.fakes.chat_types import ChatRequest, Choice, Completion, FinishReason, Message, OutputFormat, Tool, ToolCall
+from emulator.fakes.conversation import EarlierTurns, earlier_turns
 from emulator.fakes.reply_rules import RuleBook
 
 if TYPE_CHECKING:
@@ -179,14 +180,15 @@ class ModelEngine:
             status = rule.error.status
             raise ApiError(rule.error.detail, status=status, code=rule.error.code or _DEFAULT_CODES.get(status, "10007"))
         options = answers.kept_options(request)
-        memo_key = (request.memo_key or self._memo_key(request, options)) if rule is None else None
+        earlier = earlier_turns(messages)
+        memo_key = (request.memo_key or self._memo_key(request, options, earlier)) if rule is None else None
         found = self._memo.get(memo_key) if memo_key is not None else None
         if found is not None:
             choices = [c.copy() for c in found[0]]
             prompt_tokens = found[1]
         else:
-            choices = answers.choices(self.settings.seed, request, rule, last_user, options)
-            prompt_tokens = answers.prompt_tokens(request, options)
+            choices = answers.choices(self.settings.seed, request, rule, last_user, options, earlier)
+            prompt_tokens = answers.prompt_tokens(request, options, earlier)
             if memo_key is not None:
                 if len(self._memo) >= MEMO_SIZE:
                     self._memo.clear()
@@ -214,16 +216,18 @@ class ModelEngine:
         and a voice agent sends the same tools and constraints on every turn: generating it
         again (schema-valid tool arguments, reply text, token counts) is most of a request's CPU.
         The caller's id is left out — only scripted rules (never memoized) depend on it."""
-        return self._memo_key(request, answers.kept_options(request))
+        return self._memo_key(request, answers.kept_options(request), earlier_turns(request.messages))
 
-    def _memo_key(self, request: ChatRequest, options: answers.KeptOptions) -> bytes | None:
-        # The tools, tool choice, forced tool and output constraint come as their kept JSON (one
-        # reading's objects serve every turn): a whole JSON array first, so the join is unambiguous.
-        if options.encoded is None or (request.temperature is not None and not math.isfinite(request.temperature)):
+    def _memo_key(self, request: ChatRequest, options: answers.KeptOptions, earlier: EarlierTurns) -> bytes | None:
+        # The earlier turns and the tools, tool choice, forced tool and output constraint come as
+        # their kept JSON (the same objects serve every turn), each a whole JSON value, so the
+        # concatenation is unambiguous: [seed, model, limits...] [earlier turns] last turn [options].
+        if options.encoded is None or earlier.encoded is None or (request.temperature is not None and not math.isfinite(request.temperature)):
             return None  # orjson writes NaN/inf as null: keep the key unambiguous
+        messages = request.messages
         try:
-            return orjson.dumps([self.settings.seed, request.model, request.messages, request.max_tokens, request.n, request.stop,
-                                 request.temperature, request.seed]) + options.encoded
+            return b"".join((orjson.dumps([self.settings.seed, request.model, request.max_tokens, request.n, request.stop, request.temperature,
+                                           request.seed]), earlier.encoded, orjson.dumps(messages[-1] if messages else None), options.encoded))
         except TypeError:  # a value JSON cannot hold (a huge int, a non-str key): just compute
             return None
 
