@@ -179,14 +179,18 @@ class ModelEngine:
             self.rules.consume(rule)
             status = rule.error.status
             raise ApiError(rule.error.detail, status=status, code=rule.error.code or _DEFAULT_CODES.get(status, "10007"))
-        options = answers.kept_options(request)
-        earlier = earlier_turns(messages)
-        memo_key = (request.memo_key or self._memo_key(request, options, earlier)) if rule is None else None
+        # A known memo key (a repeated body) needs neither kept part unless the memo misses.
+        options = earlier = None
+        memo_key = request.memo_key if rule is None else None
+        if memo_key is None and rule is None:
+            options, earlier = answers.kept_options(request), earlier_turns(messages)
+            memo_key = self._memo_key(request, options, earlier)
         found = self._memo.get(memo_key) if memo_key is not None else None
         if found is not None:
             choices = [c.copy() for c in found[0]]
             prompt_tokens = found[1]
         else:
+            options, earlier = options or answers.kept_options(request), earlier or earlier_turns(messages)
             choices = answers.choices(self.settings.seed, request, rule, last_user, options, earlier)
             prompt_tokens = answers.prompt_tokens(request, options, earlier)
             if memo_key is not None:
