@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import random
 import re
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -28,6 +28,7 @@ import orjson
 from emulator.core.errors import ErrorItem, ValidationFailed
 from emulator.fakes import replies, structured, tokens
 from emulator.fakes.chat_types import ChatRequest, Choice, FinishReason, Message, Tool, ToolCall
+from emulator.fakes.conversation import EarlierTurns, digest_of, earlier_turns, message_tokens, turn_text
 from emulator.fakes.reply_rules import Rule
 
 
@@ -36,22 +37,20 @@ def digest(*parts: object) -> str:
     return hashlib.sha256("\x1f".join([str(p) for p in parts]).encode()).hexdigest()
 
 
-def _turn_text(m: Message) -> str:
-    # The same text as f"{...}:{[(c.name, c.arguments) for c in m.tool_calls]}:..." — "[]" when
-    # there are no calls, without building the empty list for every plain turn.
-    calls = [(c.name, c.arguments) for c in m.tool_calls] if m.tool_calls else "[]"
-    return f"{m.role}:{m.content}:{calls}:{m.tool_call_id}"
-
-
 def conversation_digest(messages: list[Message]) -> str:
-    return digest(*[_turn_text(m) for m in messages])
+    """The conversation's seed digest, worked out from scratch (what :func:`choices` gets from
+    the kept earlier turns, ``fakes/conversation.py``)."""
+    return digest(*[turn_text(m) for m in messages])
 
 
-def choices(seed: object, request: ChatRequest, rule: Rule | None, last_user: str) -> list[Choice]:
-    """The ``n`` choices answering ``request`` (``rule``: the scripted rule that matched, if any)."""
-    conversation = conversation_digest(request.messages)
+def choices(seed: object, request: ChatRequest, rule: Rule | None, last_user: str, options: KeptOptions | None = None,
+            earlier: EarlierTurns | None = None) -> list[Choice]:
+    """The ``n`` choices answering ``request`` (``rule``: the scripted rule that matched, if any;
+    ``options``, ``earlier``: :func:`kept_options` and ``earlier_turns`` of the request, when the
+    caller already has them)."""
+    conversation = digest_of(request.messages, earlier or earlier_turns(request.messages))
     head = "\x1f".join([str(seed), str(request.model), conversation, str(request.temperature), str(request.seed)])
-    tail = options_text(request)
+    tail = (options or kept_options(request)).text
     out = []
     for index in range(max(1, request.n)):
         key = hashlib.sha256(f"{head}\x1f{index}\x1f{tail}".encode()).hexdigest()
@@ -59,29 +58,52 @@ def choices(seed: object, request: ChatRequest, rule: Rule | None, last_user: st
     return out
 
 
-_OPTIONS_TEXT: dict[tuple[Any, ...], tuple[tuple[object, ...], str]] = {}
+@dataclass(frozen=True, slots=True)
+class KeptOptions:
+    """What a request's tools, tool choice and output constraint contribute, worked out once
+    per those objects (see :func:`kept_options`)."""
+
+    refs: tuple[object, ...]  # the objects whose ids key the entry, kept alive beside it
+    text: str  # their part of every choice's seed key
+    tool_tokens: int  # what the tools add to the prompt's token count
+    encoded: bytes | None  # their JSON, the engine memo key's tail (None: not JSON-able)
+
+
+_KEPT_OPTIONS: dict[tuple[Any, ...], KeptOptions] = {}
 OPTIONS_TEXT_KEPT = 256
 
 
-def options_text(request: ChatRequest) -> str:
-    """The tools, tool choice and output constraint as they enter every choice's seed key:
-    ``str`` of each, joined by the unit separator. The ``str`` of an output constraint is the
-    repr of its schema, redone on every turn though a conversation's options never change
-    (the :class:`Tool` and :class:`OutputFormat` objects of one options reading are shared by
-    all its requests, ``families/chat/options.py``, and only read), so it is kept per those
-    objects: keyed by their ids, the objects kept beside the text so an id cannot be reused
-    while its entry lives (bounded; emptied when full)."""
+def kept_options(request: ChatRequest) -> KeptOptions:
+    """The tools, tool choice and output constraint as they enter every choice's seed key
+    (``str`` of each, joined by the unit separator), the prompt's token count and the memo key.
+    The ``str`` of an output constraint is the repr of its schema, and a tool's tokens are
+    counted over its schema's JSON: work redone on every turn though a conversation's options
+    never change (the :class:`Tool` and :class:`OutputFormat` objects of one options reading
+    are shared by all its requests, ``families/chat/options.py``, and only read), so it is kept
+    per those objects: keyed by their ids, the objects kept beside it so an id cannot be reused
+    while its entry lives — a live object with a kept id *is* the kept object (bounded; emptied
+    when full)."""
     refs: tuple[object, ...] = (request.output, *request.tools)
     key = (request.tool_choice, request.forced_tool, *map(id, refs))
-    kept = _OPTIONS_TEXT.get(key)
-    if kept is not None and all(a is b for a, b in zip(kept[0], refs, strict=True)):
-        return kept[1]
+    kept = _KEPT_OPTIONS.get(key)
+    if kept is not None:
+        return kept
     parts = ([(t.name, t.description) for t in request.tools], request.tool_choice, request.forced_tool, request.output)
-    text = "\x1f".join([str(p) for p in parts])
-    if len(_OPTIONS_TEXT) >= OPTIONS_TEXT_KEPT:
-        _OPTIONS_TEXT.clear()
-    _OPTIONS_TEXT[key] = (refs, text)
-    return text
+    try:
+        encoded: bytes | None = orjson.dumps([request.tools, request.tool_choice, request.forced_tool, request.output])
+    except TypeError:  # a value JSON cannot hold (a huge int, a non-str key)
+        encoded = None
+    kept = KeptOptions(refs, "\x1f".join([str(p) for p in parts]),
+                       sum(_tool_tokens(t.name, t.description, orjson.dumps(t.parameters)) for t in request.tools), encoded)
+    if len(_KEPT_OPTIONS) >= OPTIONS_TEXT_KEPT:
+        _KEPT_OPTIONS.clear()
+    _KEPT_OPTIONS[key] = kept
+    return kept
+
+
+def options_text(request: ChatRequest) -> str:
+    """The options' part of every choice's seed key (:func:`kept_options`)."""
+    return kept_options(request).text
 
 
 def _choice(request: ChatRequest, rule: Rule | None, last_user: str, key: str, index: int) -> Choice:
@@ -103,10 +125,9 @@ def _choice(request: ChatRequest, rule: Rule | None, last_user: str, key: str, i
     text = rule.content if rule is not None and rule.content is not None else _default_text(request, last_user, key)
     finish: FinishReason = "stop"
     text, hit = tokens.cut_at_stop(text, request.stop)
-    found = tokens.pieces(text)  # once: the cut and the count both need them
-    used = len(found)
+    used = tokens.count(text)  # counted without splitting: most texts fit (split only to cut)
     if request.max_tokens is not None and used > request.max_tokens:
-        text = "".join(found[: max(request.max_tokens, 0)])
+        text = "".join(tokens.pieces(text)[: max(request.max_tokens, 0)])
         used = tokens.count(text)
         finish, hit = "length", None
     return Choice(index, text, [], finish, used, hit)
@@ -165,7 +186,7 @@ def schema_value(schema: dict[str, Any], key: str, hints: dict[str, str], pointe
 def _default_text(request: ChatRequest, last_user: str, key: str) -> str:
     # Seeded here, not for every choice: seeding a Mersenne Twister costs more than the rest of
     # a tool call's choice, and only text needs it.
-    rng = random.Random(int(key[:16], 16))
+    rng = replies.Draws(int(key[:16], 16))
     out = request.output
     if out.kind == "choice":
         return rng.choice(out.choices)
@@ -191,33 +212,15 @@ def _default_text(request: ChatRequest, last_user: str, key: str) -> str:
 
 # -- accounting ----------------------------------------------------------------------------
 
-COUNTED = 2048  # distinct message texts whose token count is kept
-COUNTED_MAX_CHARS = 8192  # longer texts are counted each time (bounds the cache's memory)
-
-
-@functools.lru_cache(maxsize=COUNTED)
-def _count_cached(text: str) -> int:
-    return tokens.count(text)
-
-
-def count(text: str) -> int:
-    """``tokens.count(text)``, remembered for the texts a conversation sends on every turn (the
-    system prompt and the earlier turns come back with each new one)."""
-    return _count_cached(text) if len(text) <= COUNTED_MAX_CHARS else tokens.count(text)
-
-
 @functools.lru_cache(maxsize=1024)
 def _tool_tokens(name: str, description: str, parameters: bytes) -> int:
     """What a tool adds to the prompt's token count (cached per tool, keyed by its JSON)."""
     return tokens.count(name) + tokens.count(description) + tokens.count(parameters.decode())
 
 
-def prompt_tokens(request: ChatRequest) -> int:
-    total = tokens.REPLY_PRIMING
-    for m in request.messages:
-        total += tokens.MESSAGE_OVERHEAD + count(m.content)
-        if m.tool_calls:
-            total += sum(tokens.count(c.name) + tokens.count(c.arguments) for c in m.tool_calls)
-    for t in request.tools:
-        total += _tool_tokens(t.name, t.description, orjson.dumps(t.parameters))
-    return total
+def prompt_tokens(request: ChatRequest, options: KeptOptions | None = None, earlier: EarlierTurns | None = None) -> int:
+    """The prompt's token count (``options``, ``earlier``: :func:`kept_options` and
+    ``earlier_turns`` of the request, if known)."""
+    messages = request.messages
+    total = tokens.REPLY_PRIMING + (options or kept_options(request)).tool_tokens + (earlier or earlier_turns(messages)).tokens
+    return total + message_tokens(messages[-1]) if messages else total

@@ -39,6 +39,7 @@ from emulator.core.paths import fixtures_dir
 from emulator.fakes import answers
 from emulator.fakes.catalogue import DEFAULT_CHAT_MODEL, canonical, chat_model
 from emulator.fakes.chat_types import ChatRequest, Choice, Completion, FinishReason, Message, OutputFormat, Tool, ToolCall
+from emulator.fakes.conversation import EarlierTurns, earlier_turns
 from emulator.fakes.reply_rules import RuleBook
 
 if TYPE_CHECKING:
@@ -178,14 +179,20 @@ class ModelEngine:
             self.rules.consume(rule)
             status = rule.error.status
             raise ApiError(rule.error.detail, status=status, code=rule.error.code or _DEFAULT_CODES.get(status, "10007"))
-        memo_key = (request.memo_key or self.memo_key(request)) if rule is None else None
+        # A known memo key (a repeated body) needs neither kept part unless the memo misses.
+        options = earlier = None
+        memo_key = request.memo_key if rule is None else None
+        if memo_key is None and rule is None:
+            options, earlier = answers.kept_options(request), earlier_turns(messages)
+            memo_key = self._memo_key(request, options, earlier)
         found = self._memo.get(memo_key) if memo_key is not None else None
         if found is not None:
             choices = [c.copy() for c in found[0]]
             prompt_tokens = found[1]
         else:
-            choices = answers.choices(self.settings.seed, request, rule, last_user)
-            prompt_tokens = answers.prompt_tokens(request)
+            options, earlier = options or answers.kept_options(request), earlier or earlier_turns(messages)
+            choices = answers.choices(self.settings.seed, request, rule, last_user, options, earlier)
+            prompt_tokens = answers.prompt_tokens(request, options, earlier)
             if memo_key is not None:
                 if len(self._memo) >= MEMO_SIZE:
                     self._memo.clear()
@@ -213,11 +220,18 @@ class ModelEngine:
         and a voice agent sends the same tools and constraints on every turn: generating it
         again (schema-valid tool arguments, reply text, token counts) is most of a request's CPU.
         The caller's id is left out — only scripted rules (never memoized) depend on it."""
-        if request.temperature is not None and not math.isfinite(request.temperature):
+        return self._memo_key(request, answers.kept_options(request), earlier_turns(request.messages))
+
+    def _memo_key(self, request: ChatRequest, options: answers.KeptOptions, earlier: EarlierTurns) -> bytes | None:
+        # The earlier turns and the tools, tool choice, forced tool and output constraint come as
+        # their kept JSON (the same objects serve every turn), each a whole JSON value, so the
+        # concatenation is unambiguous: [seed, model, limits...] [earlier turns] last turn [options].
+        if options.encoded is None or earlier.encoded is None or (request.temperature is not None and not math.isfinite(request.temperature)):
             return None  # orjson writes NaN/inf as null: keep the key unambiguous
+        messages = request.messages
         try:
-            return orjson.dumps([self.settings.seed, request.model, request.messages, request.max_tokens, request.n, request.stop,
-                                 request.temperature, request.seed, request.tools, request.tool_choice, request.forced_tool, request.output])
+            return b"".join((orjson.dumps([self.settings.seed, request.model, request.max_tokens, request.n, request.stop, request.temperature,
+                                           request.seed]), earlier.encoded, orjson.dumps(messages[-1] if messages else None), options.encoded))
         except TypeError:  # a value JSON cannot hold (a huge int, a non-str key): just compute
             return None
 

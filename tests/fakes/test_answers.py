@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
-from emulator.fakes import answers
+import orjson
+
+from emulator.app import create_app
+from emulator.fakes import answers, tokens
 from emulator.fakes.chat_types import ChatRequest, Message, OutputFormat, Tool
+from tests.conftest import make_settings
 
 TOOLS = [Tool("get_weather", "Weather for a city", {"type": "object", "properties": {"city": {"type": "string"}}}), Tool("book", "Book a slot", {})]
 
@@ -51,3 +56,18 @@ def test_choices_answer_the_same_as_before() -> None:
         (c.content, [(t.id, t.name, t.arguments) for t in c.tool_calls]) for c in again
     ]
     assert first[0].tool_calls and first[0].tool_calls[0].id == f"call_{_first_key(request, 0)[:24]}"
+
+
+def test_kept_options_count_and_key_what_the_tools_hold(tmp_path: Path) -> None:
+    """Token counts and memo keys from the kept options equal those worked out anew, and tools
+    that differ only in their parameters get their own count and key."""
+    engine = create_app(make_settings(tmp_path)).state.emulator.services.model
+    output = OutputFormat()
+    request = _request("Weather in Berlin?", output)
+    expected = tokens.REPLY_PRIMING + tokens.MESSAGE_OVERHEAD + tokens.count("Weather in Berlin?") + sum(
+        tokens.count(t.name) + tokens.count(t.description) + tokens.count(orjson.dumps(t.parameters).decode()) for t in TOOLS)
+    assert answers.prompt_tokens(request) == expected == answers.prompt_tokens(_request("Weather in Berlin?", output))
+    wider = [Tool("get_weather", "Weather for a city", {"type": "object", "properties": {"city": {"type": "string"}, "day": {"type": "string"}}}), TOOLS[1]]
+    other = _request("Weather in Berlin?", output, tools=wider)
+    assert answers.prompt_tokens(other) > expected
+    assert engine.memo_key(request) == engine.memo_key(_request("Weather in Berlin?", output)) != engine.memo_key(other)

@@ -19,11 +19,14 @@ from emulator.fakes import tokens
 from emulator.fakes.llm import ChatRequest, Completion, Message, ModelEngine, ToolCall
 from emulator.families.chat.options import ChatOptions, options_for
 from emulator.families.chat.repeats import RepeatedBodies
-from emulator.families.chat.rules import REQUEST_SHAPE, check_turns, invalid, model_for
+from emulator.families.chat.rules import REQUEST_SHAPE, Checks, check_turns, invalid, model_for
+from emulator.families.chat.turns import EarlierTurns
 from emulator.http.binding import operation
 from emulator.http.sse import DONE, data_event, sse_response
 
 if TYPE_CHECKING:
+    from emulator.core.errors import ApiError
+    from emulator.core.rules import BusinessRule
     from emulator.http.context import RequestContext
 
 ROLES = ("system", "developer", "user", "assistant", "tool")
@@ -50,13 +53,48 @@ def text_of(content: Any, pointer: str) -> str:
     raise invalid("content must be a string or an array of content parts.", pointer, "type_error")
 
 
-def parse_messages(ctx: RequestContext, raw: Any) -> list[Message]:
-    # The checks of each message in their long-standing order (role, tool calls, tool_call_id,
-    # content); the pointers of the errors are only spelled out when one is raised.
+def parse_messages(ctx: RequestContext, raw: Any, earlier: EarlierTurns | None = None) -> list[Message]:
+    """The conversation of ``raw``; with ``earlier``, turns read cleanly before are not read
+    again (``turns.py``), and the earlier turns of a clean reading are kept there."""
     if not isinstance(raw, list):
         raise invalid("messages must be an array.", "/messages", "type_error.list")
     out: list[Message] = []
-    for i, item in enumerate(raw):
+    start, last = 0, len(raw) - 1
+    if earlier is not None and last >= 1:
+        found = earlier.find(raw)
+        if found is not None:
+            start = len(found)
+            out.extend(found)
+        watch = _Watch(ctx)
+        read_messages(watch, raw, start, last, out)
+        if not watch.broke and start < last:
+            earlier.keep(raw, out, start)
+        read_messages(ctx, raw, last, last + 1, out)
+    else:
+        read_messages(ctx, raw, 0, last + 1, out)
+    return check_turns(ctx, out)
+
+
+class _Watch:
+    """The request's :class:`Checks` that also notes whether a rule broke (a warning already
+    given in the request is not given twice, so counting them would not tell)."""
+
+    broke = False
+
+    def __init__(self, ctx: Checks) -> None:
+        self.ctx = ctx
+
+    def business_rule(self, rule: BusinessRule, error: ApiError) -> None:
+        self.broke = True
+        self.ctx.business_rule(rule, error)
+
+
+def read_messages(ctx: Checks, raw: list[Any], start: int, stop: int, out: list[Message]) -> None:
+    """Read ``raw[start:stop]`` onto ``out``."""
+    # The checks of each message in their long-standing order (role, tool calls, tool_call_id,
+    # content); the pointers of the errors are only spelled out when one is raised.
+    for i in range(start, stop):
+        item = raw[i]
         if not isinstance(item, dict):
             raise invalid("each message must be an object.", f"/messages/{i}", "type_error.dict")
         role = item.get("role")
@@ -78,10 +116,9 @@ def parse_messages(ctx: RequestContext, raw: Any) -> list[Message]:
             role = "user"
         text = content if isinstance(content, str) else text_of(content, f"/messages/{i}/content")
         out.append(Message("system" if role == "developer" else role, text, calls, call_id))
-    return check_turns(ctx, out)
 
 
-def tool_calls_of(ctx: RequestContext, raw: Any, index: int) -> list[ToolCall]:
+def tool_calls_of(ctx: Checks, raw: Any, index: int) -> list[ToolCall]:
     """The tool calls of message ``index`` (a malformed one is a broken request-shape rule)."""
     calls: list[ToolCall] = []
     for j, call in enumerate(raw):
@@ -102,7 +139,7 @@ def parse_request(ctx: RequestContext, engine: ModelEngine) -> tuple[ChatRequest
     if seen is not None:
         return seen.request(model_for(ctx, engine, seen.options.model), ctx.api_key, engine), seen.options
     warned = len(ctx.warnings)
-    messages = parse_messages(ctx, ctx.json.get("messages"))
+    messages = parse_messages(ctx, ctx.json.get("messages"), ctx.emulator.services.family(EarlierTurns))
     options, model = options_for(ctx, engine)
     if len(ctx.warnings) == warned:  # no rule broke (an enforced one would have raised)
         repeats.keep(ctx, messages, options)

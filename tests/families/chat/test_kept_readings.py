@@ -13,7 +13,7 @@ from starlette.testclient import TestClient
 
 from emulator.app import create_app
 from emulator.core.errors import ValidationFailed
-from emulator.fakes import answers, tokens
+from emulator.fakes import conversation, tokens
 from emulator.fakes.llm import ChatRequest, Message
 from emulator.families.chat import options as chat_options
 from emulator.families.chat.options import ChatOptions, read_options
@@ -87,8 +87,8 @@ def test_a_reading_that_broke_a_rule_is_not_kept_and_modes_stay_apart(tmp_path: 
 
 
 def test_kept_token_counts_agree_with_the_tokenizer() -> None:
-    for text in ("", "Hello, world!", "  spaced\n\nlines. ", "x" * (answers.COUNTED_MAX_CHARS + 1)):
-        assert answers.count(text) == tokens.count(text) == answers.count(text)
+    for text in ("", "Hello, world!", "  spaced\n\nlines. ", "x" * (conversation.COUNTED_MAX_CHARS + 1)):
+        assert conversation.count(text) == tokens.count(text) == conversation.count(text)
 
 
 def test_streamed_pieces_are_the_tokenizers_encoded() -> None:
