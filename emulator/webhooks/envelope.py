@@ -161,22 +161,11 @@ class Event:
 
     def data(self) -> dict[str, Any]:
         """The envelope's ``data`` member (fixed for the event's lifetime)."""
-        if not self.data_fields:  # most events: no ``**`` merge to run
-            return {
-                "record_type": self.record_type,
-                "event_type": self.event_type,
-                "id": self.id,
-                "occurred_at": self.occurred_at,
-                "payload": self.payload,
-            }
-        return {
-            "record_type": self.record_type,
-            "event_type": self.event_type,
-            "id": self.id,
-            "occurred_at": self.occurred_at,
-            **self.data_fields,
-            "payload": self.payload,
-        }
+        data: dict[str, Any] = {"record_type": self.record_type, "event_type": self.event_type, "id": self.id, "occurred_at": self.occurred_at}
+        if self.data_fields:  # most events have none: no merge to run
+            data.update(self.data_fields)
+        data["payload"] = self.payload  # last, after any declared data fields (the key order Telnyx sends)
+        return data
 
     def summary(self) -> dict[str, Any]:
         attempts = self.attempts

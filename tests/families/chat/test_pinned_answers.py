@@ -17,6 +17,8 @@ from starlette.testclient import TestClient
 from emulator.app import create_app
 from tests.conftest import AUTH, make_settings
 
+# A copy of bench/bench_http.py's voice-agent body, not an import: the pins must not move when
+# the benchmark's body does.
 MESSAGES: list[dict[str, Any]] = [
     {"role": "system", "content": "You are Ava, the voice receptionist of Bright Smile Dental. Keep answers short; use tools to check and book appointments."},
     {"role": "user", "content": [{"type": "text", "text": "Hi, I'd like to book a cleaning next Tuesday afternoon."}, {"type": "text", "text": "My name is Dana Fox."}]},
