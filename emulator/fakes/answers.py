@@ -28,7 +28,7 @@ import orjson
 from emulator.core.errors import ErrorItem, ValidationFailed
 from emulator.fakes import replies, structured, tokens
 from emulator.fakes.chat_types import ChatRequest, Choice, FinishReason, Message, Tool, ToolCall
-from emulator.fakes.conversation import EarlierTurns, digest_of, earlier_turns, message_tokens, turn_text
+from emulator.fakes.conversation import EarlierPart, digest_of, earlier_turns, message_tokens, turn_text
 from emulator.fakes.reply_rules import Rule
 
 
@@ -44,7 +44,7 @@ def conversation_digest(messages: list[Message]) -> str:
 
 
 def choices(seed: object, request: ChatRequest, rule: Rule | None, last_user: str, options: KeptOptions | None = None,
-            earlier: EarlierTurns | None = None) -> list[Choice]:
+            earlier: EarlierPart | None = None) -> list[Choice]:
     """The ``n`` choices answering ``request`` (``rule``: the scripted rule that matched, if any;
     ``options``, ``earlier``: :func:`kept_options` and ``earlier_turns`` of the request, when the
     caller already has them)."""
@@ -218,7 +218,7 @@ def _tool_tokens(name: str, description: str, parameters: bytes) -> int:
     return tokens.count(name) + tokens.count(description) + tokens.count(parameters.decode())
 
 
-def prompt_tokens(request: ChatRequest, options: KeptOptions | None = None, earlier: EarlierTurns | None = None) -> int:
+def prompt_tokens(request: ChatRequest, options: KeptOptions | None = None, earlier: EarlierPart | None = None) -> int:
     """The prompt's token count (``options``, ``earlier``: :func:`kept_options` and
     ``earlier_turns`` of the request, if known)."""
     messages = request.messages

@@ -58,7 +58,7 @@ def message_tokens(m: Message) -> int:
 
 
 @dataclass(frozen=True, slots=True)
-class EarlierTurns:
+class EarlierPart:
     """The part of every turn but the last (see the module docstring)."""
 
     refs: tuple[Message, ...]  # the turns whose ids key the entry, kept alive beside it
@@ -67,11 +67,11 @@ class EarlierTurns:
     encoded: bytes | None  # their JSON (an array) for the memo key; None: not JSON-able
 
 
-_NONE = EarlierTurns((), None, 0, b"[]")
-_KEPT: dict[tuple[int, ...], EarlierTurns] = {}
+_NONE = EarlierPart((), None, 0, b"[]")
+_KEPT: dict[tuple[int, ...], EarlierPart] = {}
 
 
-def earlier_turns(messages: list[Message]) -> EarlierTurns:
+def earlier_turns(messages: list[Message]) -> EarlierPart:
     """The kept part of ``messages[:-1]`` (worked out and kept when not kept yet)."""
     if len(messages) < 2:
         return _NONE
@@ -85,14 +85,14 @@ def earlier_turns(messages: list[Message]) -> EarlierTurns:
         encoded: bytes | None = orjson.dumps(refs)
     except TypeError:  # a value JSON cannot hold
         encoded = None
-    kept = EarlierTurns(refs, hashed, sum(message_tokens(m) for m in refs), encoded)
+    kept = EarlierPart(refs, hashed, sum(message_tokens(m) for m in refs), encoded)
     if len(_KEPT) >= TURNS_KEPT:
         _KEPT.clear()
     _KEPT[key] = kept
     return kept
 
 
-def digest_of(messages: list[Message], earlier: EarlierTurns) -> str:
+def digest_of(messages: list[Message], earlier: EarlierPart) -> str:
     """The conversation's seed digest: sha256 of the turns' texts joined by the unit separator
     (``earlier``: :func:`earlier_turns` of ``messages``)."""
     if not messages:

@@ -39,7 +39,7 @@ from emulator.core.paths import fixtures_dir
 from emulator.fakes import answers
 from emulator.fakes.catalogue import DEFAULT_CHAT_MODEL, canonical, chat_model
 from emulator.fakes.chat_types import ChatRequest, Choice, Completion, FinishReason, Message, OutputFormat, Tool, ToolCall
-from emulator.fakes.conversation import EarlierTurns, earlier_turns
+from emulator.fakes.conversation import EarlierPart, earlier_turns
 from emulator.fakes.reply_rules import RuleBook
 
 if TYPE_CHECKING:
@@ -222,7 +222,7 @@ class ModelEngine:
         The caller's id is left out — only scripted rules (never memoized) depend on it."""
         return self._memo_key(request, answers.kept_options(request), earlier_turns(request.messages))
 
-    def _memo_key(self, request: ChatRequest, options: answers.KeptOptions, earlier: EarlierTurns) -> bytes | None:
+    def _memo_key(self, request: ChatRequest, options: answers.KeptOptions, earlier: EarlierPart) -> bytes | None:
         # The earlier turns and the tools, tool choice, forced tool and output constraint come as
         # their kept JSON (the same objects serve every turn), each a whole JSON value, so the
         # concatenation is unambiguous: [seed, model, limits...] [earlier turns] last turn [options].
