@@ -101,11 +101,6 @@ def kept_options(request: ChatRequest) -> KeptOptions:
     return kept
 
 
-def options_text(request: ChatRequest) -> str:
-    """The options' part of every choice's seed key (:func:`kept_options`)."""
-    return kept_options(request).text
-
-
 def _choice(request: ChatRequest, rule: Rule | None, last_user: str, key: str, index: int) -> Choice:
     if rule is not None and rule.tool_calls:
         calls = [

@@ -31,7 +31,7 @@ def test_keptoptions_text_is_what_str_gives() -> None:
     for turn in ("first turn", "second turn", "third turn"):  # the options objects shared, as a kept reading shares them
         request = _request(turn, shared)
         head = "\x1f".join(["0", "m", answers.conversation_digest(request.messages), "None", "None"])
-        assert [hashlib.sha256(f"{head}\x1f{i}\x1f{answers.options_text(request)}".encode()).hexdigest() for i in range(2)] == [
+        assert [hashlib.sha256(f"{head}\x1f{i}\x1f{answers.kept_options(request).text}".encode()).hexdigest() for i in range(2)] == [
             _first_key(request, i) for i in range(2)
         ]
 
@@ -41,9 +41,9 @@ def test_other_options_objects_get_their_own_text() -> None:
     b = _request("hi", OutputFormat("regex", pattern="[0-9]+"))
     c = _request("hi", a.output, tools=TOOLS[:1])
     d = _request("hi", a.output, tool_choice="required")
-    texts = [answers.options_text(r) for r in (a, b, c, d)]
+    texts = [answers.kept_options(r).text for r in (a, b, c, d)]
     assert len(set(texts)) == 4
-    assert texts == [answers.options_text(r) for r in (a, b, c, d)]  # and the same again when kept
+    assert texts == [answers.kept_options(r).text for r in (a, b, c, d)]  # and the same again when kept
     assert "[0-9]+" in texts[1] and "required" in texts[3]
 
 
