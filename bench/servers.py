@@ -58,7 +58,8 @@ class Server:
     proc: subprocess.Popen[bytes]
     port: int
     prefix: str = ""  # Prism serves the document's paths without the /v2 server prefix
-    started_s: float = float("nan")
+    started_s: float = float("nan")  # this process's start-up to its first answer
+    starts: list[float] = field(default_factory=list)  # every timed start of this server kind (see bench_http's --starts)
     rss_loaded_mb: float = float("nan")
     results: dict[str, dict[str, float]] = field(default_factory=dict)  # case → best req/s, p50, p99 over the rounds
     rounds: dict[str, list[dict[str, float]]] = field(default_factory=dict)  # case → each round's run, in order

@@ -200,6 +200,8 @@ def create_app(settings: Settings | None = None, *, doc: SpecDocument | None = N
         # garbage collector stops re-walking them (millions of objects with the published
         # document: each full collection paused every request for ~0.5 s, the p99 tail).
         gc.freeze()
+        collecting = gc.isenabled()
+        gc.enable()  # the command line loads the app with it off (``__main__.run``)
         # Young collections less often: a request allocates a few hundred containers that die
         # with it, and at the default 700 the collector ran every couple of requests (3–5 % of
         # the CPU under load) walking the ones still in flight. What survives is the journal,
@@ -210,6 +212,8 @@ def create_app(settings: Settings | None = None, *, doc: SpecDocument | None = N
             yield
         finally:
             gc.set_threshold(*thresholds)
+            if not collecting:
+                gc.disable()
             gc.unfreeze()  # several apps in one process (tests): what this one held is collectable again
             for service in reversed(started):
                 await service.stop()

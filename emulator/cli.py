@@ -6,6 +6,8 @@ Flags override ``TELNYX_EMULATOR_*`` env vars, which override the defaults in :c
 from __future__ import annotations
 
 import argparse
+import gc
+import importlib.util
 import logging
 import socket
 import sys
@@ -18,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import uvicorn
 from pydantic import ValidationError
 
-from emulator.core.settings import Settings
+from emulator.core.settings import Settings, field_docs
 from emulator.core.version import VERSION as __version__
 from emulator.http.server import http_protocol
 from emulator.openapi.loader import SpecLoadError, load_document
@@ -40,10 +42,11 @@ def _add_serve_flags(p: argparse.ArgumentParser) -> None:
     ``--some-field`` sets ``some_field`` (env ``TELNYX_EMULATOR_SOME_FIELD``); booleans are
     switches; ``Literal`` fields get ``choices``; help is the field's docstring.
     """
+    docs = field_docs()
     for name, field in Settings.model_fields.items():
         flag = "--" + name.replace("_", "-")
         kind, choices = _flag_type(field.annotation)
-        doc = (field.description or "").split(". ")[0].rstrip(".")
+        doc = docs.get(name, "").split(". ")[0].rstrip(".")
         default = field.default if not callable(field.default_factory) else "computed"
         help_text = f"{doc} (env TELNYX_EMULATOR_{name.upper()}; default {default})".lstrip()
         if kind is bool:
@@ -175,9 +178,11 @@ def banner(settings: Settings, emulator: Emulator, app: Any = None) -> str:
 
 
 def audio_formats() -> str:
-    from emulator.fakes import encoders  # noqa: PLC0415 - probing PyAV is for serve only
-
-    if encoders.available():
+    # Whether PyAV is installed, not imported: importing it (FFmpeg's libraries) was ~0.1 s of
+    # start-up, paid before the first answer though only text-to-speech in MP3/OGG needs it.
+    # Its wheels carry LAME and libopus; a build without them still serves WAV, saying so in
+    # the x-emulator-audio-format header (fakes/audio.py).
+    if importlib.util.find_spec("av") is not None:
         return "mp3, ogg/opus, wav, pcm, mulaw, alaw"
     return "wav, pcm, mulaw, alaw (mp3/ogg served as WAV: pip install 'telnyx-emulator[audio]')"
 
@@ -261,8 +266,11 @@ def keygen(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     if (argv := list(sys.argv[1:] if argv is None else argv))[:1] == ["ctl"]:  # = telnyx-emulator-ctl (emulator/ctl)
         from emulator.ctl.main import app  # noqa: PLC0415 (typer loads only for the control CLI)
+        gc.enable()
         app(argv[1:], prog_name="telnyx-emulator ctl")  # exits
     args = build_parser().parse_args(argv)
+    if args.command not in (None, "serve"):
+        gc.enable()  # off only while the server loads (``__main__.run``); the app turns it back on
     if args.command == "keygen":
         return keygen(args)
     if args.command == "derive-spec":

@@ -42,3 +42,16 @@ def test_serving_collects_young_objects_less_often_and_restores_the_collector(tm
         assert client.get("/_emulator/health").status_code == 200
         assert gc.get_threshold() == (GC_YOUNG_THRESHOLD, *before[1:])
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+
+
+def test_serving_turns_on_the_collector_the_command_line_loads_the_app_without(tmp_path: Path) -> None:
+    # `python -m emulator` / `telnyx-emulator` load the app with the collector off (__main__.run):
+    # serving must turn it back on (or nothing cyclic would ever be freed), and leave it as found.
+    gc.disable()
+    try:
+        with TestClient(create_app(make_settings(tmp_path))) as client:
+            assert client.get("/_emulator/health").status_code == 200
+            assert gc.isenabled()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

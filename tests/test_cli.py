@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import gc
 import json
 import os
 import socket
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from emulator.__main__ import run
 from emulator.cli import build_parser, main, settings_from_args
 from emulator.openapi.loader import load_document
 from tests.conftest import free_port
@@ -39,6 +41,26 @@ def test_keygen_prints_a_usable_seed(capsys: pytest.CaptureFixture[str]) -> None
     assert main(["keygen", "--quiet"]) == 0
     seed = base64.b64decode(capsys.readouterr().out.strip())
     assert len(seed) == 32
+
+
+def test_the_launcher_loads_with_the_collector_off_and_other_commands_turn_it_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[bool] = []
+    monkeypatch.setattr("emulator.cli.keygen", lambda args: seen.append(gc.isenabled()) or 0)
+    monkeypatch.setattr(sys, "argv", ["telnyx-emulator", "keygen"])
+    try:
+        assert run() == 0
+    finally:
+        gc.enable()
+    assert seen == [True]  # keygen (and derive-spec, ctl) run with the collector on; only serving loads with it off
+
+
+def test_serve_help_gives_each_setting_its_docstring_first_sentence(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["serve", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "--webhook-attempts WEBHOOK_ATTEMPTS Attempts per URL in all, the first try included (3 = a try and 2 retries); then the failover URL gets as many (env" in text
+    assert ("--clock-frozen, --no-clock-frozen Freeze the emulator clock (at ``clock_start`` or start-up): with a fixed seed, "
+            "the same requests then give byte-identical responses, timestamps included (env") in text
 
 
 def test_bad_spec_path_fails_cleanly(tmp_path: Path) -> None:

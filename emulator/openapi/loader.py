@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-import yaml
 
 from emulator.core.paths import embedded_spec_path
 
@@ -66,6 +65,8 @@ class SpecDocument:
 
 
 def _parse_yaml(text: str, source: str) -> dict[str, Any]:
+    import yaml  # noqa: PLC0415 - the embedded document is JSON: only a YAML --spec needs the parser (~20 ms of start-up)
+
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
         data = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader

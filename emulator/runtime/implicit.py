@@ -111,15 +111,17 @@ class ImplicitResources(Generic[R]):
         self._bindings: dict[str, tuple[_Binding[R], ...]] = {}
         # GET success schemas by path shape, found once (adopting a record must not scan the document)
         self._get_schemas: dict[tuple[str, ...], Any] = {}
+        shapes = {path: (_segments(path), _names(path)) for path in {o.path for o in emulator.index.operations}}
         for operation in emulator.index.operations:
             if operation.method == "GET":
-                self._get_schemas.setdefault(tuple(_segments(operation.path)), operation.success_content()[1])
-        ordered = sorted(kinds, key=lambda k: len(_segments(k.template)))  # parents first
+                self._get_schemas.setdefault(tuple(shapes[operation.path][0]), operation.success_content()[1])
+        # Each kind's shape worked out once, not once per operation (start-up: ~8k splits and
+        # regex matches with the embedded document, many more with the published one).
+        ordered = sorted(((k, _segments(k.template), _names(k.template)) for k in kinds), key=lambda e: len(e[1]))  # parents first
         for operation in emulator.index.operations:
-            segs, names = _segments(operation.path), _names(operation.path)
+            segs, names = shapes[operation.path]
             found: list[_Binding[R]] = []
-            for kind in ordered:
-                ksegs, knames = _segments(kind.template), _names(kind.template)
+            for kind, ksegs, knames in ordered:
                 if len(ksegs) > len(segs) or segs[: len(ksegs)] != ksegs:
                     continue
                 params = tuple((kn, on) for kn, on in zip(knames, names[: len(knames)], strict=True) if kn is not None and on is not None)
