@@ -82,13 +82,6 @@ class JournalQuery(_Filter):
     bodies: bool = Field(default=True, description="false leaves out request/response headers and bodies")
 
 
-JOURNAL_PARAMETERS: list[dict[str, Any]] = [
-    {"name": name, "in": "query", "schema": {k: v for k, v in schema.items() if k != "title"}}
-    for name, schema in JournalQuery.model_json_schema()["properties"].items()
-]
-"""``GET /_emulator/journal``'s documented parameters, generated from the model that parses them."""
-
-
 class JournalFilter(_Filter):
     """``POST /_emulator/journal/count``'s body."""
 

@@ -16,7 +16,7 @@ from pydantic import Field
 from starlette.requests import Request
 from starlette.responses import Response
 
-from emulator.control.journal import JOURNAL_PARAMETERS, JournalCleared, JournalPage, journal_query
+from emulator.control.journal import JournalCleared, JournalPage, JournalQuery, journal_query
 from emulator.control.requests import Body, Reply, emulator_of, own_key, parse, reply, scope_key
 from emulator.core import snapshot
 from emulator.core.errors import ErrorItem, ValidationFailed
@@ -214,8 +214,8 @@ CONTROL: tuple[ControlRoute, ...] = (
     ControlRoute(
         "GET", "/_emulator/journal", journal, "journal",
         "Recent API requests with their headers and bodies (bounded, Authorization redacted), newest first",
-        {"parameters": JOURNAL_PARAMETERS, "responses": {"200": {"description": "entries"}, "422": {"description": "unknown or invalid filter"}}},
-        response=JournalPage,
+        {"responses": {"200": {"description": "entries"}, "422": {"description": "unknown or invalid filter"}}},
+        response=JournalPage, query=JournalQuery,
         access="tenant",  # a tenant's own requests only
     ),
     ControlRoute(

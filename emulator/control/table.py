@@ -52,6 +52,8 @@ def control_document(table: Iterable[ControlRoute]) -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for r in routes:
         op: dict[str, Any] = {"operationId": r.operation_id, "summary": r.summary, **r.spec, ACCESS_EXTENSION: r.access}
+        if r.query is not None:
+            op["parameters"] = [*query_parameters(r.query), *r.spec.get("parameters", ())]
         if r.body is not None:
             op["requestBody"] = {**r.spec.get("requestBody", {}), "content": {"application/json": {"schema": refs[(r.body, "validation")]}}}
         if r.response is not None:
@@ -64,6 +66,14 @@ def control_document(table: Iterable[ControlRoute]) -> dict[str, Any]:
         paths.setdefault(template, {})[r.method.lower()] = _with_path_parameters(_bytes_where_untyped(op), template)
     info = {"title": "telnyx-emulator control API", "version": __version__, "description": ACCESS_NOTE}
     return {"openapi": "3.1.0", "info": info, "paths": paths, "components": {"schemas": defs.get("$defs", {})}}
+
+
+def query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
+    """A query model's fields as OpenAPI query parameters (their schemas without titles)."""
+    return [
+        {"name": name, "in": "query", "schema": {k: v for k, v in schema.items() if k != "title"}}
+        for name, schema in model.model_json_schema()["properties"].items()
+    ]
 
 
 ACCESS_NOTE = (

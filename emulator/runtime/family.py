@@ -72,6 +72,9 @@ class ControlRoute:
     response: type[BaseModel] | None = None
     """The model the endpoint builds its JSON answer from (``control/requests.py``: ``reply``);
     the document's 2xx response schema is generated from it."""
+    query: type[BaseModel] | None = None
+    """The model the endpoint parses its query string with; the document's query parameters
+    (one per field, before those ``spec`` lists) are generated from it when the document is."""
 
 
 @dataclass(frozen=True)
