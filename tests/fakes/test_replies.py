@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import random
+import re
 
 import pytest
 
-from emulator.fakes.replies import Draws
+from emulator.fakes import replies
+from emulator.fakes.replies import STOPWORDS, Draws
 
 
 @pytest.mark.parametrize("seed", [0, 1, 7, 2**32, 2**63, 2**64 - 1, 0x9E3779B97F4A7C15])
@@ -17,3 +19,29 @@ def test_draws_choose_what_random_chooses(seed: int) -> None:
         assert [draws.choice(options) for _ in range(40)] == [reference.choice(options) for _ in range(40)]
     with pytest.raises(IndexError):
         draws.choice([])
+
+
+WORDS = ["the", "and", "Berlin", "BERLIN", "berlin", "a1", "Ab'c", "x-y", "3.14", "42", "5.", ".5", "İstanbul", "Über", "ǅemal",
+         "K", "Kelvin", "ﬁne", "é٣٤", "٣.٤", "hello", "you", "ok"]
+
+
+def _reference_words(text: str, limit: int) -> list[str]:
+    """What content_words always answered: the loop it was written as."""
+    seen: list[str] = []
+    for word in re.findall(r"[A-Za-z][A-Za-z0-9'-]*|\d+(?:\.\d+)?", text):
+        low = word.lower()
+        if low in STOPWORDS or len(low) < 3 or low in seen:
+            continue
+        seen.append(low)
+        if len(seen) == limit:
+            break
+    return seen
+
+
+def test_content_words_are_what_they_always_were() -> None:
+    rnd = random.Random(3)
+    for _ in range(3000):
+        text = rnd.choice([" ", ", ", ". ", "-", "'", ""]).join(rnd.choice(WORDS) for _ in range(rnd.randrange(40)))
+        assert replies._WORD.findall(text) == re.findall(r"[A-Za-z][A-Za-z0-9'-]*|\d+(?:\.\d+)?", text)  # noqa: SLF001
+        for limit in (-1, 0, 1, 2, 6, 64, 100):
+            assert replies._content_words(text, limit) == _reference_words(text, limit), (text, limit)  # noqa: SLF001
