@@ -194,15 +194,16 @@ def _default_text(request: ChatRequest, last_user: str, key: str) -> str:
         return orjson.dumps(schema_value(out.schema or {}, key, {}, "/response_format/json_schema/schema")).decode()
     if out.kind == "json_object":
         return orjson.dumps(replies.json_answer(last_user, rng)).decode()
+    messages = request.messages
+    if not messages or messages[-1].role != "tool":  # no trailing tool results (most turns)
+        return replies.answer(last_user, rng)
     trailing: list[tuple[str, str]] = []
-    names = {c.id: c.name for m in request.messages for c in m.tool_calls}
-    for msg in reversed(request.messages):
+    names = {c.id: c.name for m in messages for c in m.tool_calls}
+    for msg in reversed(messages):
         if msg.role != "tool":
             break
         trailing.insert(0, (names.get(msg.tool_call_id or "", "the tool"), msg.content))
-    if trailing:
-        return replies.summarise_tool_results(trailing, rng)
-    return replies.answer(last_user, rng)
+    return replies.summarise_tool_results(trailing, rng)
 
 
 # -- accounting ----------------------------------------------------------------------------

@@ -196,7 +196,7 @@ class ModelEngine:
             if memo_key is not None:
                 if len(self._memo) >= MEMO_SIZE:
                     self._memo.clear()
-                self._memo[memo_key] = (tuple(c.copy() for c in choices), prompt_tokens)
+                self._memo[memo_key] = (tuple([c.copy() for c in choices]), prompt_tokens)
         if rule is not None:
             self.rules.consume(rule)
         tenant = self.state.tenant(request.api_key)
