@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -26,33 +27,38 @@ async def read_body(request: Request, limit: int, deadline: TaskDeadline) -> byt
     if (declared == "0" or (not declared and request.scope["method"] in ("GET", "HEAD", "DELETE", "OPTIONS"))) and "transfer-encoding" not in headers:
         request._body = b""  # noqa: SLF001 - nothing to read (the common case, kept cheap; some clients say Content-Length: 0)
         return b""
-    try:
-        body = await deadline.within(_receive_all(request, limit))
-    except TimeoutError:
-        raise RequestTimeout(f"The request body did not arrive within {deadline.timeout:g} s.") from None
-    except ClientDisconnect:
-        raise ClientClosed("The client closed the connection before sending the whole body.") from None
-    request._body = body  # noqa: SLF001 - lets request.form() parse what we already read
-    return body
-
-
-async def _receive_all(request: Request, limit: int) -> bytes:
-    # Read the ASGI messages directly: Request.stream() is an async generator per body.
+    # The ASGI messages read directly (Request.stream() is an async generator per body), in this
+    # frame, between the deadline's begin and end (deadlines.py: what ``within`` does).
     receive = request.receive
     chunks: list[bytes] = []
     size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            raise ClientDisconnect()
-        chunk = message.get("body", b"")
-        if chunk:
-            size += len(chunk)
-            if size > limit:
-                raise PayloadTooLarge(f"The request body is larger than the limit of {limit} bytes.")
-            chunks.append(chunk)
-        if not message.get("more_body", False):
-            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    task = deadline.begin()
+    try:
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                raise ClientClosed("The client closed the connection before sending the whole body.")
+            chunk = message.get("body", b"")
+            if chunk:
+                size += len(chunk)
+                if size > limit:
+                    raise PayloadTooLarge(f"The request body is larger than the limit of {limit} bytes.")
+                chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+    except asyncio.CancelledError:
+        if not deadline.timed_out(task):
+            raise  # somebody else's cancellation (a shutdown): not ours to swallow
+        raise RequestTimeout(f"The request body did not arrive within {deadline.timeout:g} s.") from None
+    except TimeoutError:  # one of the server's own, as it always was
+        raise RequestTimeout(f"The request body did not arrive within {deadline.timeout:g} s.") from None
+    except ClientDisconnect:  # what a receive of Starlette's raises for a disconnect it saw first
+        raise ClientClosed("The client closed the connection before sending the whole body.") from None
+    finally:
+        deadline.end(task)
+    body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    request._body = body  # noqa: SLF001 - lets request.form() parse what we already read
+    return body
 
 
 def _media_type(request: Request) -> str | None:

@@ -63,16 +63,33 @@ class TaskDeadline:
         task.cancel()
 
     async def within(self, awaitable: Awaitable[R]) -> R:
-        task = asyncio.current_task()
-        assert task is not None
-        self._deadlines.start(task, task.get_loop())
+        task = self.begin()
         try:
             return await awaitable
         except asyncio.CancelledError:
-            if task not in self._expired:
+            if not self.timed_out(task):
                 raise  # somebody else's cancellation (a shutdown): not ours to swallow
-            self._expired.discard(task)
-            task.uncancel()
             raise TimeoutError() from None
         finally:
-            self._deadlines.stop(task)
+            self.end(task)
+
+    # What ``within`` does, for a caller that awaits in its own frame (the request body's loop:
+    # a coroutine around it was a frame and an await level on every request with a body).
+    def begin(self) -> asyncio.Task[object]:
+        """Start the current task's deadline; ``end`` it in a ``finally``."""
+        task = asyncio.current_task()
+        assert task is not None
+        self._deadlines.start(task, task.get_loop())
+        return task
+
+    def timed_out(self, task: asyncio.Task[object]) -> bool:
+        """On a ``CancelledError`` between ``begin`` and ``end``: whether the deadline cancelled
+        ``task`` (it is then uncancelled; raise a ``TimeoutError``) — else somebody else did."""
+        if task not in self._expired:
+            return False
+        self._expired.discard(task)
+        task.uncancel()
+        return True
+
+    def end(self, task: asyncio.Task[object]) -> None:
+        self._deadlines.stop(task)
