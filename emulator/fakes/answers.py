@@ -119,7 +119,7 @@ def _choice(request: ChatRequest, rule: Rule | None, last_user: str, key: str, i
             return _tool_choice(index, [ToolCall(f"call_{key[:24]}", tool.name, orjson.dumps(args).decode())])
     text = rule.content if rule is not None and rule.content is not None else _default_text(request, last_user, key)
     finish: FinishReason = "stop"
-    text, hit = tokens.cut_at_stop(text, request.stop)
+    text, hit = tokens.cut_at_stop(text, request.stop) if request.stop else (text, None)
     used = tokens.count(text)  # counted without splitting: most texts fit (split only to cut)
     if request.max_tokens is not None and used > request.max_tokens:
         text = "".join(tokens.pieces(text)[: max(request.max_tokens, 0)])

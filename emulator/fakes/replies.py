@@ -127,12 +127,10 @@ def answer(last_user: str, rng: Chooser) -> str:
     words = content_words(last_user)
     if not words:
         return rng.choice(_GREETINGS)
-    topic = " ".join(words[:2])
-    a = words[0]
-    b = words[1] if len(words) > 1 else "the context"
-    c = words[2] if len(words) > 2 else "timing"
+    fields = {"topic": " ".join(words[:2]), "a": words[0], "b": words[1] if len(words) > 1 else "the context",
+              "c": words[2] if len(words) > 2 else "timing"}
     parts = [rng.choice(_OPENERS), rng.choice(_BODIES), rng.choice(_CLOSERS)]
-    return " ".join(p.format(topic=topic, a=a, b=b, c=c) for p in parts)
+    return " ".join([p.format_map(fields) for p in parts])  # one dict for the three, not keywords each
 
 
 def _describe(value: Any) -> str:
