@@ -61,8 +61,7 @@ async def read_body(request: Request, limit: int, deadline: TaskDeadline) -> byt
     return body
 
 
-def _media_type(request: Request) -> str | None:
-    raw = request.headers.get("content-type")
+def _media_type(raw: str | None) -> str | None:
     if raw is None or not raw.strip():
         return None
     media_type = raw.split(";", 1)[0].strip().lower()
@@ -109,12 +108,13 @@ def _is_curl_json(operation: Operation, raw: bytes) -> bool:
     return "application/x-www-form-urlencoded" not in declared and any("json" in d for d in declared)
 
 
-async def parse_body(request: Request, operation: Operation, raw: bytes, *, checked: bool = False) -> tuple[str | None, Any]:
+async def parse_body(request: Request, operation: Operation, raw: bytes, content_type: str | None, *, checked: bool = False) -> tuple[str | None, Any]:
     """(declared media type, parsed body). JSON → value, forms → dict, anything else → bytes.
 
+    ``content_type``: the request's Content-Type header (the caller has read it already).
     ``checked``: these bytes were parsed and found storable and valid before
     (``http/clean_bodies.py``): JSON is then left :data:`UNPARSED` until a handler reads it."""
-    actual = _media_type(request)
+    actual = _media_type(content_type)
     if actual == "application/x-www-form-urlencoded" and _is_curl_json(operation, raw):
         actual = "application/json"
     if not raw:

@@ -120,25 +120,22 @@ class Api:
             faults: FaultChain = emulator.services.faults
             await faults.before_handler(request, operation, path_params, api_key, raw)
             headers = request.headers
-            clean = self.clean_bodies.key(operation, headers.get("content-type"), raw) if raw else None
+            content_type = headers.get("content-type")
+            clean = self.clean_bodies.key(operation, content_type, raw) if raw else None
             checked = clean is not None and clean in self.clean_bodies  # these very bytes were storable and valid before
             refused = None if checked else self.clean_bodies.refusal(clean)  # ... or storable and invalid
             known = checked or refused is not None
-            media_type, body = await parse_body(request, operation, raw, checked=known)
+            media_type, body = await parse_body(request, operation, raw, content_type, checked=known)
             mode = emulator.state.modes.of(api_key)
             lenient = mode.creates_unknown_ids
             remember = clean is not None and not known and media_type is not None and "json" in media_type
             try:
+                # Positional, in the parameters' order (keywords cost more, on every request):
+                # operation, path params, query items, headers, media type, body, any path ids,
+                # body checked, body refused.
                 validated = emulator.validator.validate(  # validate
-                    operation,
-                    path_params=path_params,
-                    query_items=request.query_params.multi_items() if scope["query_string"] else [],
-                    headers=headers,
-                    media_type=media_type,
-                    body=body,
-                    any_path_ids=lenient,
-                    body_checked=known,
-                    body_refused=refused,
+                    operation, path_params, request.query_params.multi_items() if scope["query_string"] else [], headers,
+                    media_type, body, lenient, known, refused,
                 )
             except ValidationFailed as failed:
                 if remember:
@@ -148,19 +145,10 @@ class Api:
                 self.clean_bodies.add(clean)
             # implicit resources: what the request names and the tenant lacks (lenient mode only)
             implicit = emulator.services.implicit.resolve(operation, api_key, validated.path) if lenient else []
-            ctx = RequestContext(
-                request=request,
-                emulator=emulator,
-                operation=operation,
-                api_key=api_key,
-                path=validated.path,
-                query=validated.query,
-                headers=validated.headers,
-                body=validated.body,
-                raw_body=raw,
-                media_type=media_type,
-                mode=mode,
-            )
+            # Positional, in the parameters' order: request, emulator, operation, api key, path,
+            # query, headers, body, raw body, media type, mode.
+            ctx = RequestContext(request, emulator, operation, api_key, validated.path, validated.query, validated.headers,
+                                 validated.body, raw, media_type, mode)
             result = await self.handler_for(operation)(ctx)  # handler
             response = to_response(result, operation)  # render
             if operation.method == "DELETE" and response.status_code < 300:

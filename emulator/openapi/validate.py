@@ -112,7 +112,6 @@ class RequestValidator:
     def validate(
         self,
         operation: Operation,
-        *,
         path_params: Mapping[str, str],
         query_items: list[tuple[str, str]],
         headers: Mapping[str, str],
@@ -122,7 +121,8 @@ class RequestValidator:
         body_checked: bool = False,
         body_refused: Sequence[ErrorItem] | None = None,
     ) -> ValidatedRequest:
-        """``any_path_ids``: a path parameter the document constrains (uuid format, pattern) is
+        """(Positional or keyword: the dispatcher passes them in this order, on every request.)
+        ``any_path_ids``: a path parameter the document constrains (uuid format, pattern) is
         taken as given when it does not conform — the lenient mode's placeholder ids.
         ``body_checked``: this JSON body is known to be valid (``http/clean_bodies.py``);
         ``body_refused``: it is known to fail with these items (``ValidationFailed.body_items``
