@@ -9,6 +9,7 @@ from collections.abc import Coroutine, Iterator
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 import telnyx
 from nacl.signing import VerifyKey
@@ -578,3 +579,15 @@ def test_data_carries_the_envelope_then_the_declared_fields_then_the_payload(tmp
     assert list(plain.data()) == ["record_type", "event_type", "id", "occurred_at", "payload"]
     assert list(extra.data()) == ["record_type", "event_type", "id", "occurred_at", "created_at", "payload"]
     assert plain.frozen.startswith(b'{"record_type":"event","event_type":"x","id":"') and plain.data_fields == {}
+
+
+def test_an_events_frozen_data_is_its_envelope_data_with_or_without_declared_fields(tmp_path: Path) -> None:
+    _, dispatcher = make(tmp_path)
+    plain = dispatcher.emit(tenant="key", event_type="call.speak.started", payload={"call_control_id": "v3:x", "client_state": ""})
+    declared = dispatcher.emit(
+        tenant="key", event_type="call.conversation.ended", payload={"a": 1}, occurred_at="2026-01-01T00:00:00.000Z",
+        data_fields={"created_at": "2026-01-01T00:00:00.000Z"},
+    )
+    for event in (plain, declared):
+        assert event.frozen == orjson.dumps(event.data())
+    assert list(orjson.loads(declared.frozen)) == ["record_type", "event_type", "id", "occurred_at", "created_at", "payload"]
