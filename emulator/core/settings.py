@@ -20,7 +20,8 @@ class Settings(BaseSettings):
 
     # Each field's docstring is its documentation (``--help``, :func:`field_docs`). pydantic's
     # use_attribute_docstrings would read them at class creation, walking frames and ``inspect``
-    # for ~50 ms of every start-up; only ``--help`` shows them.
+    # for ~50 ms of every start-up; field_docs parses this file once with ``ast`` (~2 ms) when
+    # the command line's parser is built.
     model_config = SettingsConfigDict(env_prefix="TELNYX_EMULATOR_", extra="ignore")
 
     host: str = "127.0.0.1"
