@@ -18,14 +18,14 @@ from __future__ import annotations
 import asyncio
 import itertools
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from emulator.core.ids import IdFactory
 from emulator.webhooks.allow import HostAllowList
-from emulator.webhooks.envelope import Delivery, Event, FormRequest
+from emulator.webhooks.envelope import NO_FIELDS, Delivery, Event, FormRequest
 from emulator.webhooks.lanes import Job, Lanes
 from emulator.webhooks.log import DeliveryLog
 from emulator.webhooks.outbox import dump_events, load_events
@@ -114,13 +114,41 @@ class WebhookDispatcher:
     ) -> Event:
         """Record a JSON event and queue its delivery to ``urls`` (default: ``settings.webhook_url``).
         With no URL at all the event is still logged, with status ``no_url``. ``data_fields``: further
-        members of the envelope's ``data`` the event's schema declares (beside ``payload``)."""
-        event = self._new_event(
-            tenant, event_type, payload, record_type, occurred_at, ordering_key, self._targets(urls, tenant), failover_url or None,
-            dict(data_fields) if data_fields else {},
+        members of the envelope's ``data`` the event's schema declares (beside ``payload``).
+
+        ``_new_event`` and ``_submit`` inlined (a call command emits two or three events, so each
+        step here is paid that often): an event without URLs shares the empty ``urls``,
+        ``deliveries`` and ``data_fields`` (``envelope.NO_FIELDS``) rather than making its own."""
+        ids = self._ids.get(tenant)
+        if ids is None:
+            # Own id stream per tenant: emitting webhooks must not shift the ids of resources.
+            ids = self._ids[tenant] = self._stream(tenant)
+        targets = self._targets(urls, tenant)
+        failover_url = failover_url or None
+        # Positional, in Event's field order (by keyword, through **fields, cost twice the construction).
+        event = Event(
+            ids.uuid(),  # id
+            next(self._seq),  # seq
+            tenant,
+            event_type,
+            payload,
+            record_type,
+            occurred_at or self.state.clock.iso(),
+            ordering_key,
+            targets,  # urls
+            failover_url,
+            "event",  # kind
+            None,  # form
+            [Delivery(u, failover_url) for u in targets] if targets else (),  # deliveries
+            dict(data_fields) if data_fields else NO_FIELDS,
         )
         event.frozen = orjson.dumps(event.data())  # Event.freeze, one call less per event
-        return self._submit(event)
+        if self.on_emit is not None:
+            self.on_emit(event)
+        self.log.add(event)
+        if targets:
+            self._enqueue_first(event)
+        return event
 
     def emit_form(
         self,
@@ -140,7 +168,7 @@ class WebhookDispatcher:
         if verb not in ("GET", "POST"):
             raise ValueError(f"callback method must be GET or POST, not {method!r}")
         form_fields = {str(k): "" if v is None else str(v) for k, v in fields.items()}
-        event = self._new_event(tenant, event_type or f"{kind}.callback", dict(form_fields), kind, None, ordering_key, [url] if url else [], failover_url or None, {})
+        event = self._new_event(tenant, event_type or f"{kind}.callback", dict(form_fields), kind, None, ordering_key, [url] if url else [], failover_url or None)
         event.kind = kind
         event.form = FormRequest("GET" if verb == "GET" else "POST", form_fields)
         return self._submit(event)
@@ -159,7 +187,10 @@ class WebhookDispatcher:
         failover = None if url else event.failover_url
         round_ = event.round + 1
         deliveries = [Delivery(u, failover, round=round_) for u in targets]
-        event.deliveries.extend(deliveries)
+        if isinstance(event.deliveries, list):
+            event.deliveries.extend(deliveries)
+        else:  # none before (no URL): the shared empty tuple becomes a list of the event's own
+            event.deliveries = list(deliveries)
         self._revision += 1
         self._lanes.enqueue(Job(event, deliveries))
         return event
@@ -176,15 +207,15 @@ class WebhookDispatcher:
 
     # -- internals: queueing -----------------------------------------------------------------
 
-    def _targets(self, urls: list[str] | None, tenant: str | None = None) -> list[str]:
+    def _targets(self, urls: Sequence[str] | None, tenant: str | None = None) -> Sequence[str]:
         """Each given URL once, in the given order; none given: the tenant's default URL, else
-        ``settings.webhook_url``, else none (the event is logged as ``no_url``)."""
+        ``settings.webhook_url``, else none (the event is logged as ``no_url``): an empty tuple."""
         if urls:
             chosen = [u for u in urls if u]
             if chosen:
                 return list(dict.fromkeys(chosen))
         fallback = (self.default_urls.get(tenant) if tenant else None) or self.settings.webhook_url
-        return [fallback] if fallback else []
+        return [fallback] if fallback else ()
 
     def _new_event(
         self,
@@ -196,14 +227,11 @@ class WebhookDispatcher:
         ordering_key: str | None,
         urls: list[str],
         failover_url: str | None,
-        data_fields: dict[str, Any],
     ) -> Event:
+        """A form callback's event (``emit`` builds its own, inlined)."""
         ids = self._ids.get(tenant)
         if ids is None:
-            # Own id stream per tenant: emitting webhooks must not shift the ids of resources.
             ids = self._ids[tenant] = self._stream(tenant)
-        # Positional, in Event's field order: a call command emits two or three events, and
-        # building them by keyword (through **fields) cost twice the construction.
         return Event(
             ids.uuid(),  # id
             next(self._seq),  # seq
@@ -217,8 +245,7 @@ class WebhookDispatcher:
             failover_url,
             "event",  # kind (a form callback sets its own)
             None,  # form
-            [Delivery(u, failover_url) for u in urls] if urls else [],  # deliveries
-            data_fields,
+            [Delivery(u, failover_url) for u in urls] if urls else (),  # deliveries
         )
 
     def _submit(self, event: Event) -> Event:
@@ -226,9 +253,14 @@ class WebhookDispatcher:
             self.on_emit(event)
         self.log.add(event)
         if event.deliveries:
-            duplicate = self.settings.webhook_disorder == "duplicate" and self._rng.random() < self.settings.webhook_disorder_rate
-            self._lanes.enqueue(Job(event, event.deliveries, duplicate=duplicate))
+            self._enqueue_first(event)
         return event
+
+    def _enqueue_first(self, event: Event) -> None:
+        """Queue the event's first round (it has deliveries)."""
+        assert isinstance(event.deliveries, list)
+        duplicate = self.settings.webhook_disorder == "duplicate" and self._rng.random() < self.settings.webhook_disorder_rate
+        self._lanes.enqueue(Job(event, event.deliveries, duplicate=duplicate))
 
     # -- internals: delivering ---------------------------------------------------------------
 

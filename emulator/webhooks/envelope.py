@@ -9,7 +9,9 @@ their receiver got. The JSON envelope is rebuilt per attempt because ``meta.atte
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, Literal
 from urllib.parse import urlencode
 
@@ -22,6 +24,10 @@ BLOCKED = "blocked: "
 """Prefix of ``Attempt.error`` for a try not sent because ``--webhook-allow`` excludes the host."""
 KEPT_REPLY = 1024
 """Bytes of a receiver's reply kept on an attempt; a longer reply is cut and marked truncated."""
+NO_FIELDS: Mapping[str, Any] = MappingProxyType({})
+"""The ``data_fields`` of an event that has none (most): one shared, read-only, empty mapping.
+The log keeps 10,000 events, and an empty dict, list and list per event (no URL: no URLs, no
+deliveries) were objects to build, track and free for nothing."""
 
 
 @dataclass
@@ -105,7 +111,7 @@ class FormRequest:
     fields: dict[str, str]
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True, weakref_slot=True)
 class Event:
     """One emitted event, as listed by ``GET /_emulator/webhooks/deliveries``."""
 
@@ -117,12 +123,15 @@ class Event:
     record_type: str
     occurred_at: str
     ordering_key: str | None
-    urls: list[str]
+    urls: Sequence[str]
+    """The URLs the event went to (an empty tuple when none: replaced, never changed in place)."""
     failover_url: str | None
     kind: str = "event"  # "event" (JSON envelope) or a form kind such as "texml"
     form: FormRequest | None = None
-    deliveries: list[Delivery] = field(default_factory=list)
-    data_fields: dict[str, Any] = field(default_factory=dict)
+    deliveries: Sequence[Delivery] = ()
+    """Every round's deliveries: a list, or an empty tuple while there are none (a replay of an
+    event that had no URL gives it its list)."""
+    data_fields: Mapping[str, Any] = field(default_factory=lambda: NO_FIELDS)  # (a mapping proxy is no allowed default)
     """Members of ``data`` beside the common five that an event's schema declares (e.g. the
     ``created_at`` of ``call.conversation.ended``)."""
     frozen: bytes = b""

@@ -223,6 +223,28 @@ def test_no_url_is_logged_and_replayable(tmp_path: Path, receiver: Receiver) -> 
     assert receiver.requests[0].json()["data"]["payload"] == {"a": 1}
 
 
+def test_a_replayed_no_url_event_gets_deliveries_of_its_own(tmp_path: Path, receiver: Receiver) -> None:
+    """Events without a URL share one empty ``urls``, ``deliveries`` and ``data_fields``: a
+    replay gives the replayed event its own list, and the others stay as they were."""
+    _, d = make(tmp_path)
+
+    async def go() -> tuple[Any, Any]:
+        await d.start()
+        first = d.emit(tenant="k", event_type="call.initiated", payload={"a": 1})
+        second = d.emit(tenant="k", event_type="call.initiated", payload={"a": 2})
+        d.replay(first.id, url=receiver.url())
+        d.replay(first.id, url=receiver.url())
+        await d.drain()
+        await d.stop()
+        return first, second
+
+    first, second = run(go())
+    assert [dl.round for dl in first.deliveries] == [1, 2] and first.status == "delivered"
+    assert list(first.urls) == [receiver.url()]
+    assert second.status == "no_url" and not second.deliveries and not second.urls and dict(second.data_fields) == {}
+    assert second.detail()["deliveries"] == [] and second.summary()["urls"] == []
+
+
 def test_ordering_per_key_with_keys_in_parallel(tmp_path: Path, receiver: Receiver) -> None:
     _, d = make(tmp_path, webhook_timeout=1.0)
     # Call A's first event is slow and its third fails once; B and C must not wait for A.
@@ -563,7 +585,7 @@ def test_targets_each_url_once_in_order_else_the_tenant_default_else_the_global_
     a, b = "http://a.example/", "http://b.example/"
 
     def urls(dispatcher: WebhookDispatcher, given: list[str] | None, tenant: str = "t") -> list[str]:
-        return dispatcher.emit(tenant=tenant, event_type="x", payload={}, urls=given).urls
+        return list(dispatcher.emit(tenant=tenant, event_type="x", payload={}, urls=given).urls)  # (none: an empty tuple)
 
     assert urls(d, [b, "", a, b, a]) == [b, a]
     assert urls(d, ["", ""]) == ["http://tenant.example/hook"]
