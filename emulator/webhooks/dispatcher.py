@@ -43,6 +43,18 @@ def _random_state(ids: IdFactory) -> list[Any]:
     return [version, list(internal), gauss]
 
 
+def _plain(payload: dict[str, Any]) -> bool:
+    """Every value is an ASCII string, a boolean or None: immutable, and always encodable (a
+    string may hold a lone surrogate orjson refuses; an int may be too wide for it)."""
+    for value in payload.values():
+        if value.__class__ is str:
+            if not value.isascii():
+                return False
+        elif value is not None and value.__class__ is not bool:
+            return False
+    return True
+
+
 class WebhookDispatcher:
     """``emulator.services.webhooks``; the lifespan calls ``start``/``stop``.
 
@@ -112,10 +124,15 @@ class WebhookDispatcher:
         record_type: str = "event",
         occurred_at: str | None = None,
         data_fields: dict[str, Any] | None = None,
+        fixed_payload: bool = False,
     ) -> Event:
         """Record a JSON event and queue its delivery to ``urls`` (default: ``settings.webhook_url``).
         With no URL at all the event is still logged, with status ``no_url``. ``data_fields``: further
         members of the envelope's ``data`` the event's schema declares (beside ``payload``).
+        ``fixed_payload``: the caller made ``payload`` for this event and keeps no hold on it; if
+        its values are all ASCII strings, booleans or None (and there are no ``data_fields``),
+        nothing can change the event's data or fail to encode it, so it is serialised when first
+        needed (``Event.frozen``) instead of here: most events are never sent (no URL).
 
         ``_new_event`` and ``_submit`` inlined (a call command emits two or three events, so each
         step here is paid that often): an event without URLs shares the empty ``urls``,
@@ -143,7 +160,8 @@ class WebhookDispatcher:
             [Delivery(u, failover_url) for u in targets] if targets else (),  # deliveries
             dict(data_fields) if data_fields else NO_FIELDS,
         )
-        event.frozen = orjson.dumps(event.data())  # Event.freeze, one call less per event
+        if not (fixed_payload and not data_fields and _plain(payload)):
+            event.frozen = orjson.dumps(event.data())  # Event.freeze, one call less per event
         if self.on_emit is not None:
             self.on_emit(event)
         self.log.add(event)

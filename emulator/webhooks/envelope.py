@@ -134,12 +134,26 @@ class Event:
     data_fields: Mapping[str, Any] = field(default_factory=lambda: NO_FIELDS)  # (a mapping proxy is no allowed default)
     """Members of ``data`` beside the common five that an event's schema declares (e.g. the
     ``created_at`` of ``call.conversation.ended``)."""
-    frozen: bytes = b""
-    """``data`` serialised at emit time: later changes to the caller's payload dict cannot leak
-    into retries, and a payload orjson cannot encode fails in ``emit``, not in the background."""
+    _frozen: bytes = b""
+    """``data`` serialised (see :attr:`frozen`); empty until then."""
+
+    @property
+    def frozen(self) -> bytes:
+        """``data`` serialised at emit time: later changes to the caller's payload dict cannot
+        leak into retries, and a payload orjson cannot encode fails in ``emit``, not in the
+        background. An event whose data nothing can change or fail to encode (``fixed_payload``
+        in ``WebhookDispatcher.emit``) is serialised here, when first asked: the same bytes,
+        and most events (no URL) are never sent."""
+        if not self._frozen:
+            self._frozen = orjson.dumps(self.data())
+        return self._frozen
+
+    @frozen.setter
+    def frozen(self, value: bytes) -> None:
+        self._frozen = value
 
     def freeze(self) -> None:
-        self.frozen = orjson.dumps(self.data())
+        self._frozen = orjson.dumps(self.data())
 
     @property
     def round(self) -> int:
@@ -198,7 +212,7 @@ class Event:
 
     def detail(self) -> dict[str, Any]:
         out = self.summary()
-        out["data"] = (orjson.loads(self.frozen) if self.frozen else self.data()) if self.form is None else None
+        out["data"] = orjson.loads(self.frozen) if self.form is None else None
         if self.form is not None:
             out["form"] = {"method": self.form.method, "fields": dict(self.form.fields)}
         out["deliveries"] = [d.to_json() for d in self.deliveries]
@@ -207,8 +221,6 @@ class Event:
 
 def json_body(event: Event, *, attempt: int, delivered_to: str) -> bytes:
     """The exact bytes of one JSON attempt: ``{"data": ..., "meta": {attempt, delivered_to}}``."""
-    if not event.frozen:
-        event.freeze()
     meta = orjson.dumps({"attempt": attempt, "delivered_to": delivered_to})
     return b'{"data":' + event.frozen + b',"meta":' + meta + b"}"
 

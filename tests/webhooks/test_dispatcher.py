@@ -613,3 +613,20 @@ def test_an_events_frozen_data_is_its_envelope_data_with_or_without_declared_fie
     for event in (plain, declared):
         assert event.frozen == orjson.dumps(event.data())
     assert list(orjson.loads(declared.frozen)) == ["record_type", "event_type", "id", "occurred_at", "created_at", "payload"]
+
+
+def test_a_fixed_payload_of_plain_values_is_serialised_when_first_needed_to_the_same_bytes(tmp_path: Path) -> None:
+    _, d = make(tmp_path)
+    payload: dict[str, Any] = {"a": "v3:x", "b": None, "c": True}
+    lazy = d.emit(tenant="k", event_type="call.speak.started", payload=payload, fixed_payload=True)
+    payload["a"] = "v3:y"  # (what a fixed_payload caller never does: it shows the data is not serialised yet)
+    assert lazy.detail()["data"] == lazy.data() and lazy.frozen == orjson.dumps(lazy.data()) and b'"v3:y"' in lazy.frozen
+    # Anything else is serialised at emit, as without fixed_payload: a number (it may be too
+    # wide for orjson), a container (it may be shared), a non-ASCII string, declared data fields.
+    for given, fields in (({"n": 1}, None), ({"l": ["x"]}, None), ({"s": "é"}, None), ({"s": "x"}, {"created_at": "t"})):
+        eager = d.emit(tenant="k", event_type="x", payload=given, data_fields=fields, fixed_payload=True)
+        before = orjson.dumps(eager.data())
+        given["later"] = "changed"
+        assert eager.frozen == before
+    with pytest.raises(TypeError):  # unencodable: still fails in emit
+        d.emit(tenant="k", event_type="x", payload={"s": "\ud800"}, fixed_payload=True)

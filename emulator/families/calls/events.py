@@ -147,21 +147,22 @@ def connection_record(env: Env, collection: str, record_id: str) -> dict[str, An
     return None
 
 
-def targets(env: Env, call: Call, event_type: str) -> tuple[list[str], str | None]:
+def targets(env: Env, call: Call, event_type: str) -> tuple[list[str] | None, str | None]:
     """Where an event of ``call`` goes: the dial's per-event ``webhook_urls`` entry (its URLs),
-    else its ``webhook_url``, else the connection's event URL, else the global default (the
-    dispatcher applies that when given no URL). The connection's failover URL backs up whichever
-    is used. A snapshot from before lists kept one URL per event type as a string."""
+    else its ``webhook_url``, else the connection's event URL, else (None) the global default
+    (the dispatcher applies that when given no URL). The connection's failover URL backs up
+    whichever is used. A snapshot from before lists kept one URL per event type as a string."""
     url, failover = call.webhook_url, call.webhook_failover_url
     if not (url and failover):  # the Call Control Application fills in what the dial did not say
         record = connection_record(env, "call_control_applications", call.connection_id)
         if record is not None:
             url = url or record.get("webhook_event_url") or None
             failover = failover or record.get("webhook_event_failover_url") or None
-    listed: list[str] | str | None = call.webhook_urls.get(event_type) if call.webhook_urls else None
-    if listed:
-        return [listed] if isinstance(listed, str) else list(listed), failover
-    return [url] if url else [], failover
+    if call.webhook_urls:
+        listed: list[str] | str | None = call.webhook_urls.get(event_type)
+        if listed:
+            return [listed] if isinstance(listed, str) else list(listed), failover
+    return [url] if url else None, failover
 
 
 def emit(env: Env, call: Call, event_type: str, extra: dict[str, Any] | None = None) -> Any:
@@ -170,22 +171,28 @@ def emit(env: Env, call: Call, event_type: str, extra: dict[str, Any] | None = N
     TeXML-driven calls report through their own form callbacks instead, so they emit nothing.
 
     The event's instant is read once: its ``occurred_at``, and the ``created_at``/``occurred_at``
-    its schema may declare, are one timestamp (formatting it was most of an emit's cost)."""
+    its schema may declare, are one timestamp (formatting it was most of an emit's cost). A
+    command emits two or three events, so what ``Env.now`` and ``Env.iso`` do is done here
+    without their calls, and the services are looked up once."""
     if call.extra.get("texml"):
         return None
     payload = base_payload(call, event_type)
     if extra:
         payload.update(extra)
-    plan = env.emulator.services.family(EventShapes).plan(event_type)
-    now = iso_instant(env.now())  # Env.iso, one call less
+    emulator = env.emulator
+    services = emulator.services
+    plan = services.family(EventShapes).plan(event_type)
+    at = _timer_now.get()  # Env.now
+    now = iso_instant(emulator.state.clock.now() if at is None else at)
     urls, failover = targets(env, call, event_type)
-    return env.emulator.services.webhooks.emit(
+    return services.webhooks.emit(
         tenant=env.tenant.api_key,
         event_type=event_type,
         payload=plan.fill(plan.payload, payload, call, now),
-        urls=urls or None,
+        urls=urls,
         failover_url=failover,
         ordering_key=call.call_control_id,
         occurred_at=now,
         data_fields=plan.fill(plan.data, {}, call, now) if plan.data else None,
+        fixed_payload=True,  # made here, from copies of what the call holds
     )
