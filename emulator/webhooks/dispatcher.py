@@ -141,7 +141,11 @@ class WebhookDispatcher:
         if ids is None:
             # Own id stream per tenant: emitting webhooks must not shift the ids of resources.
             ids = self._ids[tenant] = self._stream(tenant)
-        targets = self._targets(urls, tenant)
+        if urls:
+            targets = self._targets(urls, tenant)
+        else:  # _targets without URLs given, inlined
+            fallback = (self.default_urls.get(tenant) if tenant else None) or self.settings.webhook_url
+            targets = [fallback] if fallback else ()
         failover_url = failover_url or None
         # Positional, in Event's field order (by keyword, through **fields, cost twice the construction).
         event = Event(
