@@ -39,8 +39,11 @@ class IdFactory:
     def uuid(self) -> str:
         """A version-4 UUID from the next 128 random bits: the text ``str(uuid.UUID(int=bits,
         version=4))`` gives, without building the object (every event and record takes one)."""
-        h = ((self.random.getrandbits(128) & _UUID_CLEAR) | _UUID_SET).to_bytes(16).hex()  # (a format spec: 4x the Ir)
-        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+        # ``bytes.hex`` groups the 16 bytes by two in C (aaaa-bbbb-...-hhhh); dropping the first
+        # dash and the last two leaves the 8-4-4-4-12 text, where slicing made five strings and a
+        # sixth to join them (a format spec cost 4x the Ir). Every event takes one.
+        grouped = ((self.random.getrandbits(128) & _UUID_CLEAR) | _UUID_SET).to_bytes(16).hex("-", 2)
+        return "".join(grouped.replace("-", "", 1).rsplit("-", 2))
 
     def prefixed(self, prefix: str, n: int = 24) -> str:
         alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"

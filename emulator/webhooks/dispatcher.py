@@ -26,7 +26,6 @@ import orjson
 from emulator.core.ids import IdFactory
 from emulator.webhooks.allow import HostAllowList
 from emulator.webhooks.envelope import NO_FIELDS, Delivery, Event, FormRequest
-from emulator.webhooks.event_ids import EventIds
 from emulator.webhooks.lanes import Job, Lanes
 from emulator.webhooks.log import DeliveryLog
 from emulator.webhooks.outbox import dump_events, load_events
@@ -75,7 +74,7 @@ class WebhookDispatcher:
         self._revision = 0  # deliveries' progress (the log counts adds and removals itself)
         self._run = 0  # the persisted emulator's run, once restarted (see resume_ids)
         self._seq = itertools.count(1)
-        self._ids: dict[str, EventIds] = {}
+        self._ids: dict[str, IdFactory] = {}
         self._rng = random.Random(f"{self.settings.seed}:webhook-disorder")
         self._sender: Sender | None = None  # made per loop by _new_sender
         self._lanes = Lanes(self.settings, self._rng, self._run_round, self._new_sender)
@@ -343,8 +342,8 @@ class WebhookDispatcher:
         for ids in self._ids.values():
             ids.resume(run)
 
-    def _stream(self, tenant: str) -> EventIds:
-        ids = EventIds(self.settings.seed, f"webhooks:{tenant}")
+    def _stream(self, tenant: str) -> IdFactory:
+        ids = IdFactory(self.settings.seed, f"webhooks:{tenant}")
         if self._run > 1:
             ids.resume(self._run)
         return ids
@@ -364,7 +363,7 @@ class WebhookDispatcher:
             raise ValueError("ids must be an object keyed by API key")
         streams = {}
         for tenant, state in raw_ids.items():
-            ids = EventIds(self.settings.seed, f"webhooks:{tenant}")
+            ids = IdFactory(self.settings.seed, f"webhooks:{tenant}")
             version, internal, gauss = state
             ids.random.setstate((version, tuple(internal), gauss))
             streams[str(tenant)] = ids
