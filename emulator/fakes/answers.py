@@ -50,11 +50,12 @@ def choices(seed: object, request: ChatRequest, rule: Rule | None, last_user: st
     caller already has them)."""
     conversation = digest_of(request.messages, earlier or earlier_turns(request.messages))
     head = "\x1f".join([str(seed), str(request.model), conversation, str(request.temperature), str(request.seed)])
-    tail = (options or kept_options(request)).text
+    options = options or kept_options(request)
+    tail = options.text
     out = []
     for index in range(max(1, request.n)):
         key = hashlib.sha256(f"{head}\x1f{index}\x1f{tail}".encode()).hexdigest()
-        out.append(_choice(request, rule, last_user, key, index))
+        out.append(_choice(request, rule, last_user, key, index, options))
     return out
 
 
@@ -67,6 +68,8 @@ class KeptOptions:
     text: str  # their part of every choice's seed key
     tool_tokens: int  # what the tools add to the prompt's token count
     encoded: bytes | None  # their JSON, the engine memo key's tail (None: not JSON-able)
+    tool_words: frozenset[str]  # every word a tool's name or description scores with
+    name_prefixes: tuple[str, ...]  # name words' five-letter starts that score beyond their word
 
 
 _KEPT_OPTIONS: dict[tuple[Any, ...], KeptOptions] = {}
@@ -93,15 +96,18 @@ def kept_options(request: ChatRequest) -> KeptOptions:
         encoded: bytes | None = orjson.dumps([request.tools, request.tool_choice, request.forced_tool, request.output])
     except TypeError:  # a value JSON cannot hold (a huge int, a non-str key)
         encoded = None
+    names = [p for t in request.tools for p in _name_parts(t.name)]
     kept = KeptOptions(refs, "\x1f".join([str(p) for p in parts]),
-                       sum(_tool_tokens(t.name, t.description, orjson.dumps(t.parameters)) for t in request.tools), encoded)
+                       sum(_tool_tokens(t.name, t.description, orjson.dumps(t.parameters)) for t in request.tools), encoded,
+                       frozenset(names).union(*[_description_words(t.description) for t in request.tools]),
+                       tuple(dict.fromkeys([" " + p[:5] for p in names if len(p) >= 5])))
     if len(_KEPT_OPTIONS) >= OPTIONS_TEXT_KEPT:
         _KEPT_OPTIONS.clear()
     _KEPT_OPTIONS[key] = kept
     return kept
 
 
-def _choice(request: ChatRequest, rule: Rule | None, last_user: str, key: str, index: int) -> Choice:
+def _choice(request: ChatRequest, rule: Rule | None, last_user: str, key: str, index: int, options: KeptOptions | None = None) -> Choice:
     if rule is not None and rule.tool_calls:
         calls = [
             ToolCall(f"call_{digest(key, i)[:24]}", c.name, c.arguments if isinstance(c.arguments, str) else orjson.dumps(c.arguments).decode())
@@ -109,7 +115,7 @@ def _choice(request: ChatRequest, rule: Rule | None, last_user: str, key: str, i
         ]
         return _tool_choice(index, calls)
     if rule is None:
-        tool = tool_to_call(request, last_user)
+        tool = tool_to_call(request, last_user, options)
         if tool is not None:
             hints = {"_query": " ".join(replies.content_words(last_user)) or last_user[:40]}
             places = replies.proper_nouns(last_user)
@@ -145,15 +151,21 @@ def _description_words(description: str) -> frozenset[str]:
     return frozenset(replies.content_words(description, 32))
 
 
-def tool_to_call(request: ChatRequest, last_user: str) -> Tool | None:
-    """Which tool the default behaviour calls, if any (see ``tool_choice`` semantics)."""
+def tool_to_call(request: ChatRequest, last_user: str, options: KeptOptions | None = None) -> Tool | None:
+    """Which tool the default behaviour calls, if any (see ``tool_choice`` semantics;
+    ``options``: :func:`kept_options` of the request, when the caller has it)."""
     if not request.tools or request.tool_choice == "none":
         return None
     if request.forced_tool is not None:
         return next((t for t in request.tools if t.name == request.forced_tool), None)
     if request.tool_choice != "required" and request.messages and request.messages[-1].role == "tool":
         return None  # auto after a tool result: answer it instead of looping
-    words = set(replies.content_words(last_user, limit=64))
+    found = replies.content_words(last_user, limit=64)
+    if options is not None and options.tool_words.isdisjoint(found) and not _starts_any(found, options.name_prefixes):
+        # No word scores for any tool (most turns of a voice agent): every score is 0, so the
+        # first tool is the best, and it is called only when a call is required.
+        return request.tools[0] if request.tool_choice == "required" else None
+    words = set(found)
     prefixes = {w[:5] for w in words}
     best, top = request.tools[0], -1
     for tool in request.tools:  # the first of the best scores wins
@@ -166,6 +178,16 @@ def tool_to_call(request: ChatRequest, last_user: str) -> Tool | None:
         if score > top:
             best, top = tool, score
     return best if request.tool_choice == "required" or top >= 2 else None
+
+
+def _starts_any(words: list[str], prefixes: tuple[str, ...]) -> bool:
+    """Whether a word starts with one of ``prefixes`` (each " " + five letters): a name word
+    of five letters or more scores for a word of the same first five (a shorter one only for
+    itself, a tool word)."""
+    if not prefixes:
+        return False
+    spaced = " " + " ".join(words)  # words hold no spaces
+    return any(p in spaced for p in prefixes)
 
 
 def schema_value(schema: dict[str, Any], key: str, hints: dict[str, str], pointer: str) -> Any:

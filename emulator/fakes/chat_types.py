@@ -64,6 +64,11 @@ class ChatRequest:
     memo_key: bytes | None = None
     """``ModelEngine.memo_key`` of this request when the caller already knows it (a body sent
     again reads the same request: ``families/chat/repeats.py``); None: the engine computes it."""
+    memoize: bool = True
+    """Whether the engine's memo of answers is asked and told at all (when ``memo_key`` is None).
+    False for a body never sent before (a conversation's new turn): its key would never hit,
+    and building it and copying the answer in were a fiftieth of such a request. A body sent
+    again is memoized from its second sending on (``families/chat/repeats.py`` gives the key)."""
 
 
 @dataclass

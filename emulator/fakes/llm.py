@@ -182,7 +182,7 @@ class ModelEngine:
         # A known memo key (a repeated body) needs neither kept part unless the memo misses.
         options = earlier = None
         memo_key = request.memo_key if rule is None else None
-        if memo_key is None and rule is None:
+        if memo_key is None and rule is None and request.memoize:
             options, earlier = answers.kept_options(request), earlier_turns(messages)
             memo_key = self._memo_key(request, options, earlier)
         found = self._memo.get(memo_key) if memo_key is not None else None

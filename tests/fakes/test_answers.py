@@ -71,3 +71,21 @@ def test_kept_options_count_and_key_what_the_tools_hold(tmp_path: Path) -> None:
     other = _request("Weather in Berlin?", output, tools=wider)
     assert answers.prompt_tokens(other) > expected
     assert engine.memo_key(request) == engine.memo_key(_request("Weather in Berlin?", output)) != engine.memo_key(other)
+
+
+def test_the_kept_tool_words_pick_the_tool_the_scores_pick() -> None:
+    """``tool_to_call`` skips scoring when no word of the turn scores (``KeptOptions.tool_words``,
+    ``name_prefixes``); it must pick what scoring every tool picks, for any turn."""
+    import random  # noqa: PLC0415
+
+    tools = [Tool("check_availability", "List free slots for a treatment on a day."), Tool("bookAppointment", "Book a slot for a patient."),
+             Tool("get-weather", "Current weather"), Tool("x", "")]
+    vocabulary = ["check", "checking", "avail", "availability", "available", "book", "booking", "appointments", "appoi", "slot", "slots",
+                  "free", "weather", "Berlin", "Tuesday", "the", "a", "x", "weath", "patient", "day", "2", "possible.3", "I'd", "well-"]
+    rnd = random.Random(5)
+    for _ in range(1500):
+        text = " ".join(rnd.choice(vocabulary) for _ in range(rnd.randrange(8)))
+        some = rnd.sample(tools, rnd.randrange(1, len(tools) + 1))
+        for choice in ("auto", "required"):
+            request = ChatRequest([Message("user", text)], "m", tools=some, tool_choice=choice)
+            assert answers.tool_to_call(request, text, answers.kept_options(request)) is answers.tool_to_call(request, text), (text, choice)

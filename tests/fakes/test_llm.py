@@ -228,3 +228,17 @@ def test_memoized_answers_are_handed_out_as_copies(tmp_path: Path) -> None:
     assert second.id != first.id and second.prompt_tokens == first.prompt_tokens
     other = engine.complete(ask("Please schedule a callback on Friday", tools=[tool]))
     assert other.choices[0].tool_calls[0].id != first.choices[0].tool_calls[0].id  # another turn, another answer
+
+
+def test_a_request_not_to_memoize_gets_the_memoized_answer_and_leaves_no_entry(tmp_path: Path) -> None:
+    """``ChatRequest.memoize`` (a body sent for the first time) only skips the memo."""
+    engine = engine_of(tmp_path)
+    tool = Tool("schedule_callback", "Schedule a callback to the customer", {"type": "object", "properties": {"when": {"type": "string"}}})
+    for text in ("Please schedule a callback tomorrow", "What are your opening hours?"):
+        fresh = ask(text, tools=[tool])
+        fresh.memoize = False
+        first = engine.complete(fresh)
+        assert engine._memo == {}  # noqa: SLF001
+        kept = engine.complete(ask(text, tools=[tool]))
+        assert len(engine._memo) == 1 and kept.choices == first.choices and kept.prompt_tokens == first.prompt_tokens  # noqa: SLF001
+        engine._memo.clear()  # noqa: SLF001

@@ -141,9 +141,13 @@ def parse_request(ctx: RequestContext, engine: ModelEngine) -> tuple[ChatRequest
     warned = len(ctx.warnings)
     messages = parse_messages(ctx, ctx.json.get("messages"), ctx.emulator.services.family(EarlierTurns))
     options, model = options_for(ctx, engine)
+    request = options.request(messages, model, ctx.api_key)
     if len(ctx.warnings) == warned:  # no rule broke (an enforced one would have raised)
+        # Kept, so a repeat of these bytes is memoized; this first sending is not (its memo
+        # key, most likely a conversation's new turn, would never hit: ``ChatRequest.memoize``).
         repeats.keep(ctx, messages, options)
-    return options.request(messages, model, ctx.api_key), options
+        request.memoize = False
+    return request, options
 
 
 _ALTERNATES = (" the", " a", ",", ".", " and", " to", " of", " is", " it", " in", " that", " for", " on", " with", " as", " at", " by", " this", " be", " or")
