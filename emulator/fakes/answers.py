@@ -123,10 +123,15 @@ def _choice(request: ChatRequest, rule: Rule | None, last_user: str, key: str, i
                 hints["_place"] = places[0]
             args = schema_value(tool.parameters or {"type": "object"}, key, hints, f"/tools/{tool.name}/parameters")
             return _tool_choice(index, [ToolCall(f"call_{key[:24]}", tool.name, orjson.dumps(args).decode())])
-    text = rule.content if rule is not None and rule.content is not None else _default_text(request, last_user, key)
+    used: int | None = None  # the text's count, when it came with the text
+    if rule is not None and rule.content is not None:
+        text = rule.content
+    else:
+        text, used = _default_text(request, last_user, key)
     finish: FinishReason = "stop"
     text, hit = tokens.cut_at_stop(text, request.stop) if request.stop else (text, None)
-    used = tokens.count(text)  # counted without splitting: most texts fit (split only to cut)
+    if used is None or hit is not None:
+        used = tokens.count(text)  # counted without splitting: most texts fit (split only to cut)
     if request.max_tokens is not None and used > request.max_tokens:
         text = "".join(tokens.pieces(text)[: max(request.max_tokens, 0)])
         used = tokens.count(text)
@@ -200,32 +205,33 @@ def schema_value(schema: dict[str, Any], key: str, hints: dict[str, str], pointe
         raise ValidationFailed(items=[ErrorItem(str(exc), pointer=pointer)]) from exc
 
 
-def _default_text(request: ChatRequest, last_user: str, key: str) -> str:
+def _default_text(request: ChatRequest, last_user: str, key: str) -> tuple[str, int | None]:
+    """The unscripted text, and its token count when that came cheaper than counting it."""
     # Seeded here, not for every choice: seeding a Mersenne Twister costs more than the rest of
     # a tool call's choice, and only text needs it.
     rng = replies.Draws(int(key[:16], 16))
     out = request.output
     if out.kind == "choice":
-        return rng.choice(out.choices)
+        return rng.choice(out.choices), None
     if out.kind == "regex":
         try:
-            return structured.regex_sample(out.pattern or "", key)
+            return structured.regex_sample(out.pattern or "", key), None
         except structured.ConstraintError as exc:
             raise ValidationFailed(items=[ErrorItem(str(exc), pointer="/guided_regex")]) from exc
     if out.kind == "json_schema":
-        return orjson.dumps(schema_value(out.schema or {}, key, {}, "/response_format/json_schema/schema")).decode()
+        return orjson.dumps(schema_value(out.schema or {}, key, {}, "/response_format/json_schema/schema")).decode(), None
     if out.kind == "json_object":
-        return orjson.dumps(replies.json_answer(last_user, rng)).decode()
+        return orjson.dumps(replies.json_answer(last_user, rng)).decode(), None
     messages = request.messages
     if not messages or messages[-1].role != "tool":  # no trailing tool results (most turns)
-        return replies.answer(last_user, rng)
+        return replies.answer_counted(last_user, rng)
     trailing: list[tuple[str, str]] = []
     names = {c.id: c.name for m in messages for c in m.tool_calls}
     for msg in reversed(messages):
         if msg.role != "tool":
             break
         trailing.insert(0, (names.get(msg.tool_call_id or "", "the tool"), msg.content))
-    return replies.summarise_tool_results(trailing, rng)
+    return replies.summarise_tool_results(trailing, rng), None
 
 
 # -- accounting ----------------------------------------------------------------------------

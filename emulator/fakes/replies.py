@@ -16,6 +16,8 @@ from typing import Any, Protocol, TypeVar
 
 import orjson
 
+from emulator.fakes import tokens
+
 # A word: a letter and then letters, digits, ' and -; or a number: digits with an optional
 # fraction. Written as one class for the first character and a branch on what it was (the
 # lookbehind) — the same matches as "[A-Za-z][A-Za-z0-9'-]*|\d+(?:\.\d+)?", which the matcher
@@ -75,6 +77,24 @@ class Draws(_random.Random):
     count until below it) — without ``random.Random``'s Python ``__init__``/``seed`` and
     ``_randbelow`` frames (one generator per text reply: those were a tenth of its cost)."""
 
+    def three(self, a: int, b: int, c: int) -> tuple[int, int, int]:
+        """The indexes :meth:`choice` draws for sequences of ``a``, ``b`` and ``c`` items, one
+        after the other (in one call)."""
+        get = self.getrandbits
+        k = a.bit_length()
+        i = get(k)
+        while i >= a:
+            i = get(k)
+        k = b.bit_length()
+        j = get(k)
+        while j >= b:
+            j = get(k)
+        k = c.bit_length()
+        m = get(k)
+        while m >= c:
+            m = get(k)
+        return i, j, m
+
     def choice(self, seq: Sequence[T]) -> T:
         n = len(seq)
         if not n:
@@ -124,13 +144,53 @@ def proper_nouns(text: str) -> list[str]:
 
 def answer(last_user: str, rng: Chooser) -> str:
     """A short assistant answer built from the user's content words."""
+    return answer_counted(last_user, rng)[0]
+
+
+_FIELDS = ("topic", "a", "b", "c")
+
+
+def _template_counts(templates: tuple[str, ...]) -> tuple[tuple[int, int, int, int, int], ...]:
+    """Per template: its token count without its fields, and how often it holds each field."""
+    out = []
+    for t in templates:
+        held = [t.count("{" + f + "}") for f in _FIELDS]
+        out.append((tokens.count(t.format_map(dict.fromkeys(_FIELDS, "x"))) - sum(held), *held))  # "x": one token
+    return tuple(out)
+
+
+# A filled template's pieces are its own and its fields' (a field starts with a word character
+# after a space or the start, and is followed by a space or punctuation), and the sentences are
+# joined by single spaces: so a reply's count is its templates' plus their fields'.
+_OPENER_COUNTS, _BODY_COUNTS, _CLOSER_COUNTS = _template_counts(_OPENERS), _template_counts(_BODIES), _template_counts(_CLOSERS)
+
+
+def _word_tokens(word: str) -> int:
+    return 1 if word.isalnum() else tokens.count(word)
+
+
+def answer_counted(last_user: str, rng: Chooser) -> tuple[str, int]:
+    """:func:`answer` and its ``tokens.count``, worked out from the templates' counts and the
+    fields' (counting the text again was a tenth of a text reply's cost)."""
     words = content_words(last_user)
     if not words:
-        return rng.choice(_GREETINGS)
-    fields = {"topic": " ".join(words[:2]), "a": words[0], "b": words[1] if len(words) > 1 else "the context",
-              "c": words[2] if len(words) > 2 else "timing"}
-    parts = [rng.choice(_OPENERS), rng.choice(_BODIES), rng.choice(_CLOSERS)]
-    return " ".join([p.format_map(fields) for p in parts])  # one dict for the three, not keywords each
+        greeting = rng.choice(_GREETINGS)
+        return greeting, tokens.count(greeting)
+    n = len(words)
+    fields = {"topic": " ".join(words[:2]), "a": words[0], "b": words[1] if n > 1 else "the context", "c": words[2] if n > 2 else "timing"}
+    if type(rng) is Draws:  # the three draws in one call
+        i, j, k = rng.three(len(_OPENERS), len(_BODIES), len(_CLOSERS))
+    else:
+        i, j, k = _OPENERS.index(rng.choice(_OPENERS)), _BODIES.index(rng.choice(_BODIES)), _CLOSERS.index(rng.choice(_CLOSERS))
+    text = " ".join([_OPENERS[i].format_map(fields), _BODIES[j].format_map(fields), _CLOSERS[k].format_map(fields)])
+    a = _word_tokens(words[0])
+    b = _word_tokens(words[1]) if n > 1 else 2  # "the context"
+    c = _word_tokens(words[2]) if n > 2 else 1  # "timing"
+    topic = a + b if n > 1 else a
+    used = 0
+    for base, with_topic, with_a, with_b, with_c in (_OPENER_COUNTS[i], _BODY_COUNTS[j], _CLOSER_COUNTS[k]):
+        used += base + with_topic * topic + with_a * a + with_b * b + with_c * c
+    return text, used
 
 
 def _describe(value: Any) -> str:

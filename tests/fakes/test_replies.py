@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from emulator.fakes import replies
+from emulator.fakes import replies, tokens
 from emulator.fakes.replies import STOPWORDS, Draws
 
 
@@ -45,3 +45,31 @@ def test_content_words_are_what_they_always_were() -> None:
         assert replies._WORD.findall(text) == re.findall(r"[A-Za-z][A-Za-z0-9'-]*|\d+(?:\.\d+)?", text)  # noqa: SLF001
         for limit in (-1, 0, 1, 2, 6, 64, 100):
             assert replies._content_words(text, limit) == _reference_words(text, limit), (text, limit)  # noqa: SLF001
+
+
+def _reference_answer(last_user: str, rng: random.Random) -> str:
+    """What answer always said: three templates drawn by ``choice``, filled with the words."""
+    words = replies.content_words(last_user)
+    if not words:
+        return rng.choice(replies._GREETINGS)  # noqa: SLF001
+    fields = {"topic": " ".join(words[:2]), "a": words[0], "b": words[1] if len(words) > 1 else "the context",
+              "c": words[2] if len(words) > 2 else "timing"}
+    parts = [rng.choice(replies._OPENERS), rng.choice(replies._BODIES), rng.choice(replies._CLOSERS)]  # noqa: SLF001
+    return " ".join(p.format(**fields) for p in parts)
+
+
+def test_a_counted_answer_is_the_answer_and_its_count() -> None:
+    rnd = random.Random(11)
+    for n in range(3000):
+        text = rnd.choice([" ", ", ", ". ", "-", "'", ""]).join(rnd.choice(WORDS) for _ in range(rnd.randrange(6)))
+        seed = rnd.getrandbits(64)
+        said, used = replies.answer_counted(text, Draws(seed) if n % 2 else random.Random(seed))
+        assert said == _reference_answer(text, random.Random(seed)) == replies.answer(text, Draws(seed)), text
+        assert used == tokens.count(said), said
+
+
+def test_three_draws_are_three_choices() -> None:
+    for seed in (0, 5, 2**64 - 1):
+        reference, draws = random.Random(seed), Draws(seed)
+        for sizes in ((5, 5, 4), (1, 2, 3), (3, 17, 1000)):
+            assert draws.three(*sizes) == tuple(reference.choice(range(s)) for s in sizes)
