@@ -154,8 +154,8 @@ def _template_counts(templates: tuple[str, ...]) -> tuple[tuple[int, int, int, i
     """Per template: its token count without its fields, and how often it holds each field."""
     out = []
     for t in templates:
-        held = [t.count("{" + f + "}") for f in _FIELDS]
-        out.append((tokens.count(t.format_map(dict.fromkeys(_FIELDS, "x"))) - sum(held), *held))  # "x": one token
+        topic, a, b, c = [t.count("{" + f + "}") for f in _FIELDS]
+        out.append((tokens.count(t.format_map(dict.fromkeys(_FIELDS, "x"))) - topic - a - b - c, topic, a, b, c))  # "x": one token
     return tuple(out)
 
 
