@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import _random
 import functools
+import itertools
 import re
 from collections.abc import Sequence
 from typing import Any, Protocol, TypeVar
@@ -123,12 +124,42 @@ def _first_content_words(text: str) -> tuple[str, ...]:
     return tuple(_content_words(text, _KEPT_WORDS))
 
 
+# ASCII to what a word can hold (letters lowered, digits, ' - .), anything else to a space: the
+# words of an ASCII text are those of the runs between spaces (a match spans no other character).
+_RUNS = bytes([ord(chr(c).lower()) if chr(c).isalnum() or chr(c) in "'-." else 32 for c in range(128)] + [32] * 128)
+_WORD_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789'-."
+# Never a content word of ASCII text (whose words hold only ``_WORD_CHARS``): the stop words and
+# every word of one or two characters — one set look-up a word.
+_DROPPED = STOPWORDS | frozenset(_WORD_CHARS) | frozenset(a + b for a in _WORD_CHARS for b in _WORD_CHARS)
+
+
+def _ascii_words(text: str) -> list[str]:
+    """``_WORD.findall(text.lower())`` for ASCII ``text``. A run of letters (or of digits) is a
+    word as it is, and so are the letters before a run's one dot and the letters or digits after
+    it (a word of letters ends at a dot): the pattern only reads the other runs (a match costs
+    about what a Python call does, and most of a turn's runs are plain words)."""
+    words: list[str] = []
+    for run in text.encode().translate(_RUNS).decode().split():
+        if run.isalpha() or run.isdigit():
+            words.append(run)
+            continue
+        head, dot, tail = run.partition(".")
+        if dot and head.isalpha() and (not tail or tail.isalpha() or tail.isdigit()):  # "word." / "possible.123"
+            words.append(head)
+            if tail:
+                words.append(tail)
+        else:
+            words += _WORD.findall(run)
+    return words
+
+
 def _content_words(text: str, limit: int) -> list[str]:
     # The words lowered, the first of each kept (dict order), the short and stop words dropped;
-    # at most ``limit`` (all for ``limit`` <= 0). ASCII text is lowered before matching: its
-    # words are the same (the pattern's classes hold both cases), one lower() for all of them.
-    words = _WORD.findall(text.lower()) if text.isascii() else [w.lower() for w in _WORD.findall(text)]
-    kept = [w for w in dict.fromkeys(words) if len(w) >= 3 and w not in STOPWORDS]
+    # at most ``limit`` (all for ``limit`` <= 0).
+    if text.isascii():
+        kept = list(dict.fromkeys(itertools.filterfalse(_DROPPED.__contains__, _ascii_words(text))))  # dropped, then deduplicated
+    else:  # a ``\d`` digit may be any script's (a word's length is not bounded by its bytes)
+        kept = [w for w in dict.fromkeys([w.lower() for w in _WORD.findall(text)]) if len(w) >= 3 and w not in STOPWORDS]
     return kept[:limit] if limit > 0 else kept
 
 

@@ -22,7 +22,8 @@ def test_draws_choose_what_random_chooses(seed: int) -> None:
 
 
 WORDS = ["the", "and", "Berlin", "BERLIN", "berlin", "a1", "Ab'c", "x-y", "3.14", "42", "5.", ".5", "İstanbul", "Über", "ǅemal",
-         "K", "Kelvin", "ﬁne", "é٣٤", "٣.٤", "hello", "you", "ok"]
+         "K", "Kelvin", "ﬁne", "é٣٤", "٣.٤", "hello", "you", "ok", "1.2.3", "ab.", "ab.12", "ab.cd", "12.ab", "a1.5", "x..y", "-", "'", ".",
+         "possible.123", "it's", "well-", "--ab", "Tuesday?", "(Mitte)", "o'clock", "x_y", "9am"]
 
 
 def _reference_words(text: str, limit: int) -> list[str]:
@@ -41,7 +42,7 @@ def _reference_words(text: str, limit: int) -> list[str]:
 def test_content_words_are_what_they_always_were() -> None:
     rnd = random.Random(3)
     for _ in range(3000):
-        text = rnd.choice([" ", ", ", ". ", "-", "'", ""]).join(rnd.choice(WORDS) for _ in range(rnd.randrange(40)))
+        text = rnd.choice([" ", ", ", ". ", "-", "'", "", ".", "?\t", "\n"]).join(rnd.choice(WORDS) for _ in range(rnd.randrange(40)))
         assert replies._WORD.findall(text) == re.findall(r"[A-Za-z][A-Za-z0-9'-]*|\d+(?:\.\d+)?", text)  # noqa: SLF001
         for limit in (-1, 0, 1, 2, 6, 64, 100):
             assert replies._content_words(text, limit) == _reference_words(text, limit), (text, limit)  # noqa: SLF001
@@ -73,3 +74,13 @@ def test_three_draws_are_three_choices() -> None:
         reference, draws = random.Random(seed), Draws(seed)
         for sizes in ((5, 5, 4), (1, 2, 3), (3, 17, 1000)):
             assert draws.three(*sizes) == tuple(reference.choice(range(s)) for s in sizes)
+
+
+def test_ascii_words_are_what_the_pattern_finds() -> None:
+    """``_ascii_words`` reads plain runs without the pattern: the same words for any ASCII text."""
+    rnd = random.Random(4)
+    ascii_words = [w for w in WORDS if w.isascii()]
+    for _ in range(5000):
+        text = "".join(rnd.choice([*ascii_words, " ", ".", ",", "?", "-", "'", "\t", "7", "x"]) for _ in range(rnd.randrange(12)))
+        assert replies._ascii_words(text) == re.findall(r"[A-Za-z][A-Za-z0-9'-]*|\d+(?:\.\d+)?", text.lower()), text  # noqa: SLF001
+        assert replies._content_words(text, 64) == _reference_words(text, 64), text  # noqa: SLF001
