@@ -213,15 +213,26 @@ def answer_counted(last_user: str, rng: Chooser) -> tuple[str, int]:
         i, j, k = rng.three(len(_OPENERS), len(_BODIES), len(_CLOSERS))
     else:
         i, j, k = _OPENERS.index(rng.choice(_OPENERS)), _BODIES.index(rng.choice(_BODIES)), _CLOSERS.index(rng.choice(_CLOSERS))
-    text = " ".join([_OPENERS[i].format_map(fields), _BODIES[j].format_map(fields), _CLOSERS[k].format_map(fields)])
+    template, base, with_topic, with_a, with_b, with_c = _REPLIES[(i * len(_BODIES) + j) * len(_CLOSERS) + k]
     a = _word_tokens(words[0])
     b = _word_tokens(words[1]) if n > 1 else 2  # "the context"
     c = _word_tokens(words[2]) if n > 2 else 1  # "timing"
     topic = a + b if n > 1 else a
-    used = 0
-    for base, with_topic, with_a, with_b, with_c in (_OPENER_COUNTS[i], _BODY_COUNTS[j], _CLOSER_COUNTS[k]):
-        used += base + with_topic * topic + with_a * a + with_b * b + with_c * c
-    return text, used
+    return template.format_map(fields), base + with_topic * topic + with_a * a + with_b * b + with_c * c
+
+
+def _replies() -> tuple[tuple[str, int, int, int, int, int], ...]:
+    """Every (opener, body, closer) as one template (joined by spaces), with its counts summed."""
+    out = []
+    for o, oc in zip(_OPENERS, _OPENER_COUNTS, strict=True):
+        for b, bc in zip(_BODIES, _BODY_COUNTS, strict=True):
+            for c, cc in zip(_CLOSERS, _CLOSER_COUNTS, strict=True):
+                base, topic, a, b_, c_ = (x + y + z for x, y, z in zip(oc, bc, cc, strict=True))
+                out.append((f"{o} {b} {c}", base, topic, a, b_, c_))
+    return tuple(out)
+
+
+_REPLIES = _replies()
 
 
 def _describe(value: Any) -> str:
