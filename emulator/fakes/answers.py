@@ -49,14 +49,13 @@ def choices(seed: object, request: ChatRequest, rule: Rule | None, last_user: st
     ``options``, ``earlier``: :func:`kept_options` and ``earlier_turns`` of the request, when the
     caller already has them)."""
     conversation = digest_of(request.messages, earlier or earlier_turns(request.messages))
-    head = "\x1f".join([str(seed), str(request.model), conversation, str(request.temperature), str(request.seed)])
     options = options or kept_options(request)
-    tail = options.text
-    out = []
-    for index in range(max(1, request.n)):
-        key = hashlib.sha256(f"{head}\x1f{index}\x1f{tail}".encode()).hexdigest()
-        out.append(_choice(request, rule, last_user, key, index, options))
-    return out
+    # One f-string of every part's ``str`` (``!s``), the index between the head and the tail.
+    head = f"{seed!s}\x1f{request.model!s}\x1f{conversation}\x1f{request.temperature!s}\x1f{request.seed!s}\x1f"
+    if request.n <= 1:  # one choice (most requests)
+        return [_choice(request, rule, last_user, hashlib.sha256(f"{head}0\x1f{options.text}".encode()).hexdigest(), 0, options)]
+    return [_choice(request, rule, last_user, hashlib.sha256(f"{head}{index}\x1f{options.text}".encode()).hexdigest(), index, options)
+            for index in range(request.n)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,7 +164,7 @@ def tool_to_call(request: ChatRequest, last_user: str, options: KeptOptions | No
         return next((t for t in request.tools if t.name == request.forced_tool), None)
     if request.tool_choice != "required" and request.messages and request.messages[-1].role == "tool":
         return None  # auto after a tool result: answer it instead of looping
-    found = replies.content_words(last_user, limit=64)
+    found = replies.kept_content_words(last_user)
     if options is not None and options.tool_words.isdisjoint(found) and not _starts_any(found, options.name_prefixes):
         # No word scores for any tool (most turns of a voice agent): every score is 0, so the
         # first tool is the best, and it is called only when a call is required.
@@ -185,7 +184,7 @@ def tool_to_call(request: ChatRequest, last_user: str, options: KeptOptions | No
     return best if request.tool_choice == "required" or top >= 2 else None
 
 
-def _starts_any(words: list[str], prefixes: tuple[str, ...]) -> bool:
+def _starts_any(words: tuple[str, ...], prefixes: tuple[str, ...]) -> bool:
     """Whether a word starts with one of ``prefixes`` (each " " + five letters): a name word
     of five letters or more scores for a word of the same first five (a shorter one only for
     itself, a tool word)."""

@@ -153,6 +153,8 @@ class ModelEngine:
         """422 for an empty conversation or a tool result answering no earlier tool call."""
         if not messages:
             raise ValidationFailed(items=[ErrorItem("messages must contain at least one message.", pointer=pointer, kind="value_error.list.min_items")])
+        if "tool" not in [m.role for m in messages]:
+            return  # no tool result to answer a call (most conversations): nothing else to check
         called: set[str] = set()
         for i, msg in enumerate(messages):
             if msg.tool_calls:

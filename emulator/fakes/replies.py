@@ -124,6 +124,11 @@ def _first_content_words(text: str) -> tuple[str, ...]:
     return tuple(_content_words(text, _KEPT_WORDS))
 
 
+def kept_content_words(text: str) -> tuple[str, ...]:
+    """``content_words(text, 64)`` as the kept tuple it is sliced from (not a list of its own)."""
+    return _first_content_words(text)
+
+
 # ASCII to what a word can hold (letters lowered, digits, ' - .), anything else to a space: the
 # words of an ASCII text are those of the runs between spaces (a match spans no other character).
 _RUNS = bytes([ord(chr(c).lower()) if chr(c).isalnum() or chr(c) in "'-." else 32 for c in range(128)] + [32] * 128)
