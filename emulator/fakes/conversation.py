@@ -80,12 +80,25 @@ def earlier_turns(messages: list[Message]) -> EarlierPart:
     kept = _KEPT.get(key)
     if kept is not None:
         return kept
-    hashed = hashlib.sha256("".join([f"{turn_text(m)}\x1f" for m in refs]).encode())
+    # A growing conversation's request is the previous one's turns plus its answer and a new
+    # turn: the part kept for all but the last two (the previous request's earlier turns, the
+    # same objects) is extended by those two, not worked out again over every turn so far.
+    base = _KEPT.get(key[:-2]) if len(key) > 2 else None
+    done = base.refs if base is not None else ()
+    new = refs[len(done):]
+    text = "".join([f"{turn_text(m)}\x1f" for m in new]).encode()
+    if base is not None:
+        hashed = base.hashed.copy()  # the same state as hashing every turn's text from the start
+        hashed.update(text)
+    else:
+        hashed = hashlib.sha256(text)
     try:
-        encoded: bytes | None = orjson.dumps(refs)
+        encoded: bytes | None = orjson.dumps(new)
     except TypeError:  # a value JSON cannot hold
         encoded = None
-    kept = EarlierPart(refs, hashed, sum(message_tokens(m) for m in refs), encoded)
+    if base is not None:  # "[a,b]" and "[c,d]" make "[a,b,c,d]": orjson writes arrays without spaces
+        encoded = None if base.encoded is None or encoded is None else base.encoded[:-1] + b"," + encoded[1:]
+    kept = EarlierPart(refs, hashed, (base.tokens if base is not None else 0) + sum(message_tokens(m) for m in new), encoded)
     if len(_KEPT) >= TURNS_KEPT:
         _KEPT.clear()
     _KEPT[key] = kept
