@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -133,44 +133,15 @@ class WebhookDispatcher:
         nothing can change the event's data or fail to encode it, so it is serialised when first
         needed (``Event.frozen``) instead of here: most events are never sent (no URL).
 
-        ``_new_event`` and ``_submit`` inlined (a call command emits two or three events, so each
-        step here is paid that often): an event without URLs shares the empty ``urls``,
-        ``deliveries`` and ``data_fields`` (``envelope.NO_FIELDS``) rather than making its own."""
-        ids = self._ids.get(tenant)
-        if ids is None:
-            # Own id stream per tenant: emitting webhooks must not shift the ids of resources.
-            ids = self._ids[tenant] = self._stream(tenant)
-        if urls:
-            targets = self._targets(urls, tenant)
-        else:  # _targets without URLs given, inlined
-            fallback = (self.default_urls.get(tenant) if tenant else None) or self.settings.webhook_url
-            targets = [fallback] if fallback else ()
-        failover_url = failover_url or None
-        # Positional, in Event's field order (by keyword, through **fields, cost twice the construction).
-        event = Event(
-            ids.uuid(),  # id
-            next(self._seq),  # seq
-            tenant,
-            event_type,
-            payload,
-            record_type,
-            occurred_at or self.state.clock.iso(),
-            ordering_key,
-            targets,  # urls
-            failover_url,
-            "event",  # kind
-            None,  # form
-            [Delivery(u, failover_url) for u in targets] if targets else (),  # deliveries
+        An event without URLs shares the empty ``urls``, ``deliveries`` and ``data_fields``
+        (``envelope.NO_FIELDS``) rather than making its own: the log keeps 10,000 events."""
+        event = self._new_event(
+            tenant, event_type, payload, record_type, occurred_at, ordering_key, self._targets(urls, tenant), failover_url or None,
             dict(data_fields) if data_fields else NO_FIELDS,
         )
         if not (fixed_payload and not data_fields and _plain(payload)):
             event.frozen = orjson.dumps(event.data())  # Event.freeze, one call less per event
-        if self.on_emit is not None:
-            self.on_emit(event)
-        self.log.add(event)
-        if targets:
-            self._enqueue_first(event)
-        return event
+        return self._submit(event)
 
     def emit_form(
         self,
@@ -247,13 +218,16 @@ class WebhookDispatcher:
         record_type: str,
         occurred_at: str | None,
         ordering_key: str | None,
-        urls: list[str],
+        urls: Sequence[str],
         failover_url: str | None,
+        data_fields: Mapping[str, Any] = NO_FIELDS,
     ) -> Event:
-        """A form callback's event (``emit`` builds its own, inlined)."""
         ids = self._ids.get(tenant)
         if ids is None:
+            # Own id stream per tenant: emitting webhooks must not shift the ids of resources.
             ids = self._ids[tenant] = self._stream(tenant)
+        # Positional, in Event's field order: a call command emits two or three events, and
+        # building them by keyword (through **fields) cost twice the construction.
         return Event(
             ids.uuid(),  # id
             next(self._seq),  # seq
@@ -268,6 +242,7 @@ class WebhookDispatcher:
             "event",  # kind (a form callback sets its own)
             None,  # form
             [Delivery(u, failover_url) for u in urls] if urls else (),  # deliveries
+            data_fields,
         )
 
     def _submit(self, event: Event) -> Event:
