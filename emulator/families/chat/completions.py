@@ -142,10 +142,11 @@ def parse_request(ctx: RequestContext, engine: ModelEngine) -> tuple[ChatRequest
     messages = parse_messages(ctx, ctx.json.get("messages"), ctx.emulator.services.family(EarlierTurns))
     options, model = options_for(ctx, engine)
     request = options.request(messages, model, ctx.api_key)
-    if len(ctx.warnings) == warned:  # no rule broke (an enforced one would have raised)
-        # Kept, so a repeat of these bytes is memoized; this first sending is not (its memo
-        # key, most likely a conversation's new turn, would never hit: ``ChatRequest.memoize``).
-        repeats.keep(ctx, messages, options)
+    # Kept (no rule broke: an enforced one would have raised), a repeat of these bytes is
+    # memoized from its reading; this first sending is not (its memo key, most likely a
+    # conversation's new turn, would never hit: ``ChatRequest.memoize``). A body too large to
+    # keep is memoized as before.
+    if len(ctx.warnings) == warned and repeats.keep(ctx, messages, options):
         request.memoize = False
     return request, options
 

@@ -71,10 +71,12 @@ class RepeatedBodies:
             return None
         return self._kept.get((ctx.operation.operation_id, ctx.media_type, ctx.raw_body))
 
-    def keep(self, ctx: RequestContext, messages: list[Message], options: ChatOptions) -> None:
-        """Keep a clean reading of this request's body (the caller checked it is clean)."""
+    def keep(self, ctx: RequestContext, messages: list[Message], options: ChatOptions) -> bool:
+        """Keep a clean reading of this request's body (the caller checked it is clean); whether
+        it was kept (a body over ``MAX_BYTES`` is not)."""
         if len(ctx.raw_body) > self.MAX_BYTES:
-            return
+            return False
         if len(self._kept) >= self.KEPT:
             self._kept.clear()
         self._kept[(ctx.operation.operation_id, ctx.media_type, ctx.raw_body)] = Reading(tuple(messages), options)
+        return True

@@ -139,3 +139,22 @@ def test_a_kept_body_still_resolves_its_model_and_a_warned_one_is_not_kept(tmp_p
         no_turn: dict[str, Any] = {"messages": []}  # a rule of the messages this time
         assert c.post(CHAT, json=no_turn, headers=WARN).headers["x-emulator-warning"] == "chat.conversation_turns"
         assert c.post(CHAT, json=no_turn, headers=STRICT).status_code == 422
+
+
+def test_a_first_sending_skips_the_answer_memo_unless_its_body_is_too_large_to_keep(tmp_path: Path) -> None:
+    """A kept body's first sending is answered without the engine's memo (its repeats are
+    memoized from their reading); a body over ``RepeatedBodies.MAX_BYTES`` is never kept, so
+    the engine memoizes it from its first sending, as it always did."""
+    from emulator.families.chat.repeats import RepeatedBodies  # noqa: PLC0415
+
+    app = create_app(make_settings(tmp_path))
+    engine = app.state.emulator.services.model
+    with TestClient(app) as c:
+        first = c.post(CHAT, json=body(), headers=STRICT)
+        assert first.status_code == 200 and len(engine._memo) == 0  # noqa: SLF001 - the memo itself is what is under test
+        assert c.post(CHAT, json=body(), headers=STRICT).json()["choices"] == first.json()["choices"]
+        assert len(engine._memo) == 1  # noqa: SLF001 - memoized from the second sending
+        long = body(messages=[{"role": "system", "content": "x" * (RepeatedBodies.MAX_BYTES + 1)}, {"role": "user", "content": "Any slots?"}])
+        answered = c.post(CHAT, json=long, headers=STRICT)
+        assert answered.status_code == 200 and len(engine._memo) == 2  # noqa: SLF001
+        assert c.post(CHAT, json=long, headers=STRICT).json()["choices"] == answered.json()["choices"]
