@@ -171,19 +171,15 @@ def emit(env: Env, call: Call, event_type: str, extra: dict[str, Any] | None = N
     TeXML-driven calls report through their own form callbacks instead, so they emit nothing.
 
     The event's instant is read once: its ``occurred_at``, and the ``created_at``/``occurred_at``
-    its schema may declare, are one timestamp (formatting it was most of an emit's cost). A
-    command emits two or three events, so what ``Env.now`` and ``Env.iso`` do is done here
-    without their calls, and the services are looked up once."""
+    its schema may declare, are one timestamp (formatting it was most of an emit's cost)."""
     if call.extra.get("texml"):
         return None
     payload = base_payload(call, event_type)
     if extra:
         payload.update(extra)
-    emulator = env.emulator
-    services = emulator.services
+    services = env.emulator.services
     plan = services.family(EventShapes).plan(event_type)
-    at = _timer_now.get()  # Env.now
-    now = iso_instant(emulator.state.clock.now() if at is None else at)
+    now = env.iso()
     urls, failover = targets(env, call, event_type)
     return services.webhooks.emit(
         tenant=env.tenant.api_key,
