@@ -251,9 +251,7 @@ def prompt_tokens(request: ChatRequest, options: KeptOptions | None = None, earl
     total = tokens.REPLY_PRIMING + (options or kept_options(request)).tool_tokens + (earlier or earlier_turns(messages)).tokens
     if not messages:
         return total
-    last = messages[-1]
-    if last.tool_calls:
-        return total + message_tokens(last)
-    # The last turn is counted as it is (``message_tokens`` keeps counts of texts sent again; a
-    # conversation's new turn is not, and a repeated body's count is memoized with its answer).
-    return total + tokens.MESSAGE_OVERHEAD + tokens.count(last.content)
+    # The last turn's text is counted as it is, not through the kept counts of texts sent again:
+    # a conversation's new turn is not sent again, and a repeated body's count is memoized with
+    # its answer.
+    return total + message_tokens(messages[-1], tokens.count)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,9 +50,10 @@ def turn_text(m: Message) -> str:
     return f"{m.role}:{m.content}:{calls}:{m.tool_call_id}"
 
 
-def message_tokens(m: Message) -> int:
-    """What one message adds to the prompt's token count."""
-    total = tokens.MESSAGE_OVERHEAD + count(m.content)
+def message_tokens(m: Message, counter: Callable[[str], int] = count) -> int:
+    """What one message adds to the prompt's token count (``counter``: how its text is counted,
+    by default with the kept counts)."""
+    total = tokens.MESSAGE_OVERHEAD + counter(m.content)
     if m.tool_calls:
         total += sum(tokens.count(c.name) + tokens.count(c.arguments) for c in m.tool_calls)
     return total
